@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from phonebank.config import Config
-from phonebank.db import utc
+from phonebank.db import reader, utc
 from phonebank.models import Contact
 from phonebank.tables import safe_cell
 
@@ -79,7 +79,7 @@ def _chunks(
             .order_by(col(Contact.id))
             .limit(size)
         )
-        with engine.connect() as conn:
+        with reader(engine).connect() as conn:
             rows = conn.execute(query).all()
         if not rows:
             return

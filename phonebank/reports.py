@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from phonebank import hours
 from phonebank.config import Campaign, Config
-from phonebank.db import utc
+from phonebank.db import reader, utc
 from phonebank.exports import export_contacts
 from phonebank.models import Attempt, Contact, Shift, Volunteer
 
@@ -42,7 +42,7 @@ def campaign_report(
     """Every figure of `phonebank report` for one campaign, as JSON-ready data."""
     campaign = config.campaign(slug)
 
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         outcomes, results = _attempts_by_volunteer(conn, campaign)
         contacts = _contacts_by_status(conn, slug)
         shifts = _shift_time_by_volunteer(conn, slug, now)
@@ -290,7 +290,7 @@ def _volunteers_table(volunteers: list[dict[str, Any]]) -> Table:
 
 def status(engine: Engine, config: Config, now: datetime) -> dict[str, Any]:
     """What is happening right now: windows, open shifts, live calls, contacts left."""
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         shifts = _open_shifts(conn)
         live = conn.execute(
             select(func.count())

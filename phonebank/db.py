@@ -1,0 +1,81 @@
+"""Engine and sessions: SQLite in WAL mode by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel, create_engine
+
+from phonebank import models  # noqa: F401  (registers the tables)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, with the tables created if they are missing."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": BUSY_TIMEOUT_MS / 1000,
+            },
+            poolclass=NullPool,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let Python's sqlite3 stop issuing its own BEGIN, so ours is the one used.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # Take the write lock at the start of every writing transaction: two
+    # writers then wait on the busy timeout instead of failing on a lock
+    # upgrade. Readers (reports) begin deferred and never block the dialer.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def session(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine, expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for read-only work that must not take SQLite's write lock."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Read a stored time as aware UTC (SQLite drops the zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

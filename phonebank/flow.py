@@ -1,0 +1,382 @@
+"""The volunteer's call, step by step: webhook facts in, the next XML out.
+
+Each method answers one webhook. It reads the facts it needs, records what
+happened through the dialer, and asks `callflow` for the document. Every step
+is idempotent: the shift and attempt ids travel in the URLs, and a repeated or
+late request finds the state already moved and returns the same document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from phonebank import callflow, dialer, hours, scripts, volunteers
+from phonebank.callflow import Urls
+from phonebank.clock import Clock
+from phonebank.config import Campaign, Config
+from phonebank.db import session
+from phonebank.models import Attempt, Contact, Shift, Volunteer
+
+log = logging.getLogger(__name__)
+Params = Mapping[str, str]
+
+
+class Flow:
+    """The webhook steps of direct mode, bound to one config and database."""
+
+    def __init__(self, config: Config, engine: Engine, clock: Clock) -> None:
+        self.config = config
+        self.engine = engine
+        self.clock = clock
+        self.urls = Urls(config.settings.public_url)
+        self.campaigns = {c.slug: c for c in config.campaigns}
+        self.security = config.settings.security
+
+    def open_campaigns(self) -> list[Campaign]:
+        now = self.clock.now()
+        return [c for c in self.config.campaigns if hours.window_open(c, now)]
+
+    def _next_opening(self) -> str | None:
+        now = self.clock.now()
+        openings = [
+            (t, c)
+            for c in self.config.campaigns
+            if (t := hours.next_window_open(c, now)) is not None
+        ]
+        if not openings:
+            return None
+        moment, campaign = min(openings, key=lambda pair: pair[0])
+        return hours.describe_moment(moment, campaign)
+
+    # Check-in -----------------------------------------------------------
+
+    def answer(self, query: Params, form: Params) -> str:
+        """The check-in number was called: ask for the PIN, or say why not."""
+        if form.get("Event") == "Hangup":
+            return self.hangup(query, form)
+        attempt = int(query.get("attempt", "1"))
+        caller = form.get("From", "")
+        if volunteers.locked_until(self.engine, caller, self.clock.now()):
+            return callflow.goodbye(
+                "Too many wrong PINs were entered from this phone. "
+                "Please try again later. Goodbye."
+            )
+        if not self.open_campaigns():
+            return callflow.window_closed(self._next_opening())
+        return callflow.ask_pin(
+            self.urls,
+            self.config.settings.organization,
+            attempt,
+            self.security.pin_tries,
+        )
+
+    def checkin(self, query: Params, form: Params) -> str:
+        """A PIN was keyed: start a shift, or count a wrong PIN."""
+        attempt = int(query.get("attempt", "1"))
+        call_uuid, caller = form.get("CallUUID", ""), form.get("From", "")
+        digits = form.get("Digits", "").strip("#")
+        now = self.clock.now()
+
+        existing = self._shift(call_uuid)
+        if existing is not None:
+            return self._after_checkin(existing)
+        if volunteers.locked_until(self.engine, caller, now):
+            return callflow.goodbye("This phone is locked out for now. Goodbye.")
+        if len(digits) < 4:
+            why = "That PIN was too short." if digits else "We did not hear a PIN."
+            return callflow.retry_pin(self.urls, attempt, self.security.pin_tries, why)
+
+        volunteer = volunteers.by_pin(self.engine, digits)
+        if volunteer is None:
+            return self._wrong_pin(caller, f"{call_uuid}:{attempt}", attempt)
+        volunteers.clear_wrong_pins(self.engine, caller)
+        return self._start_shift(volunteer, call_uuid)
+
+    def _wrong_pin(self, caller: str, key: str, attempt: int) -> str:
+        security = self.security
+        locked = volunteers.note_wrong_pin(
+            self.engine,
+            caller,
+            key,
+            self.clock.now(),
+            security.lockout_after,
+            security.lockout_minutes,
+        )
+        if locked:
+            return callflow.goodbye(
+                "That PIN is not right, and this phone is now locked out for "
+                f"{security.lockout_minutes} minutes. Goodbye."
+            )
+        return callflow.retry_pin(
+            self.urls, attempt, security.pin_tries, "That PIN is not right."
+        )
+
+    def _start_shift(self, volunteer: Volunteer, call_uuid: str) -> str:
+        now = self.clock.now()
+        campaigns = self.open_campaigns()
+        if not campaigns:
+            return callflow.window_closed(self._next_opening())
+        assert volunteer.id is not None
+        with session(self.engine) as db:
+            shift = Shift(
+                call_uuid=call_uuid,
+                volunteer_id=volunteer.id,
+                campaign=campaigns[0].slug if len(campaigns) == 1 else "",
+                started_at=now,
+            )
+            db.add(shift)
+        log.info("volunteer %s checked in (shift %s)", volunteer.name, shift.id)
+        return self._after_checkin(shift)
+
+    def _after_checkin(self, shift: Shift) -> str:
+        assert shift.id is not None
+        name = self._volunteer_name(shift.volunteer_id)
+        if shift.campaign:
+            return callflow.welcome(
+                self.urls, shift.id, name, self.campaigns[shift.campaign]
+            )
+        return callflow.choose_campaign(
+            self.urls, shift.id, name, self.open_campaigns()
+        )
+
+    def campaign(self, query: Params, form: Params) -> str:
+        """The volunteer picked a campaign from the menu."""
+        shift = self._shift_by_id(int(query.get("shift", "0")))
+        if shift is None:
+            return callflow.goodbye("That call is over. Goodbye.")
+        if not shift.campaign:
+            choices = self.open_campaigns()
+            index = int(form.get("Digits", "0") or 0) - 1
+            if not 0 <= index < len(choices):
+                return self._after_checkin(shift)
+            with session(self.engine) as db:
+                stored = db.get(Shift, shift.id)
+                assert stored is not None
+                if not stored.campaign:
+                    stored.campaign = choices[index].slug
+                shift = stored
+        return self._after_checkin(shift)
+
+    def call_me(self, query: Params, form: Params) -> str:
+        """A call the server placed to a volunteer: press 1 to begin."""
+        volunteer_id = int(query.get("volunteer", "0"))
+        with session(self.engine) as db:
+            volunteer = db.get(Volunteer, volunteer_id)
+        if volunteer is None or not volunteer.active:
+            return callflow.goodbye("Goodbye.")
+        existing = self._shift(form.get("CallUUID", ""))
+        if existing is not None:
+            return self._after_checkin(existing)
+        if form.get("Digits") == "1":
+            return self._start_shift(volunteer, form.get("CallUUID", ""))
+        return callflow.call_me(
+            self.urls, volunteer_id, self.config.settings.organization, volunteer.name
+        )
+
+    # Contacts -----------------------------------------------------------
+
+    def next(self, query: Params, form: Params) -> str:
+        """Claim the next contact and whisper who it is."""
+        shift = self._shift_by_id(int(query.get("shift", "0")))
+        after = int(query.get("after", "0"))
+        if shift is None or shift.ended_at is not None:
+            return callflow.goodbye("Your shift has ended. Thank you. Goodbye.")
+        campaign = self.campaigns[shift.campaign]
+        now = self.clock.now()
+
+        claimed = self._attempt_after(shift, after)
+        if claimed is None:
+            if not hours.window_open(campaign, now):
+                log.info("shift %s ends: the window closed", shift.id)
+                return callflow.window_closed(self._next_opening())
+            hold = timedelta(minutes=self.security.claim_minutes)
+            claimed = dialer.claim_next(self.engine, campaign, shift, now, hold)
+        if claimed is None:
+            log.info("shift %s: nobody left to call in %s", shift.id, campaign.slug)
+            return callflow.none_left(campaign)
+
+        contact, attempt = claimed
+        assert attempt.id is not None
+        return callflow.whisper(self.urls, attempt.id, self._whisper(campaign, contact))
+
+    def _whisper(self, campaign: Campaign, contact: Contact) -> str:
+        try:
+            fields = scripts.contact_context(contact)
+            return scripts.render(self.config, campaign, fields).whisper
+        except Exception:
+            log.exception("whisper for contact %s failed to render", contact.id)
+            name = f"{contact.first_name} {contact.last_name}".strip()
+            return f"Next call: {name or 'a contact'}."
+
+    def dial(self, query: Params, form: Params) -> str:
+        """Dial the contact with the campaign's caller ID and ring timeout."""
+        found = self._attempt(int(query.get("attempt", "0")))
+        if found is None:
+            return callflow.goodbye("That call is over. Goodbye.")
+        attempt, contact = found
+        campaign = self.campaigns[attempt.campaign]
+        assert attempt.id is not None
+        dialer.start_dial(
+            self.engine, attempt.id, self.clock.now(), campaign.ring_timeout
+        )
+        return callflow.dial(self.urls, attempt.id, campaign, contact.phone)
+
+    def bridged(self, query: Params, form: Params) -> str:
+        """Dial callbacks: note when the contact answers."""
+        if form.get("Event") == "DialAnswer" or form.get("DialAction") == "answer":
+            attempt_id = int(query.get("attempt", "0"))
+            dialer.mark_bridged(self.engine, attempt_id, form.get("DialBLegUUID", ""))
+        return callflow.empty()
+
+    def dialed(self, query: Params, form: Params) -> str:
+        """The dial ended: unanswered ones are recorded, answered ones ask a result."""
+        attempt_id = int(query.get("attempt", "0"))
+        found = self._attempt(attempt_id)
+        if found is None:
+            return callflow.goodbye("That call is over. Goodbye.")
+        campaign = self.campaigns[found[0].campaign]
+        bleg = form.get("DialBLegUUID", "")
+        outcome = callflow.dial_outcome(form.get("DialStatus", ""), bleg)
+        attempt = dialer.record_dial(
+            self.engine,
+            campaign,
+            attempt_id,
+            outcome,
+            form.get("DialHangupCause", ""),
+            bleg,
+            self.clock.now(),
+        )
+        assert attempt is not None
+        return self._after_attempt(attempt, campaign)
+
+    def _after_attempt(self, attempt: Attempt, campaign: Campaign) -> str:
+        assert attempt.id is not None
+        if attempt.state == "awaiting_result":
+            return callflow.ask_result(self.urls, attempt.id, campaign)
+        if attempt.result_label:
+            return callflow.after_result(
+                self.urls, attempt.shift_id, attempt.id, attempt.result_label
+            )
+        return callflow.after_dial(
+            self.urls, attempt.shift_id, attempt.id, attempt.outcome
+        )
+
+    def result(self, query: Params, form: Params) -> str:
+        """The volunteer keyed a result; an unknown key repeats the menu."""
+        attempt_id = int(query.get("attempt", "0"))
+        found = self._attempt(attempt_id)
+        if found is None:
+            return callflow.goodbye("That call is over. Goodbye.")
+        campaign = self.campaigns[found[0].campaign]
+        key = form.get("Digits", "")[:1]
+        if found[0].state == "awaiting_result" and campaign.result_for(key) is None:
+            return callflow.ask_result(self.urls, attempt_id, campaign, again=True)
+        attempt = dialer.record_result(
+            self.engine, campaign, attempt_id, key, self.clock.now()
+        )
+        assert attempt is not None
+        return self._after_attempt(attempt, campaign)
+
+    def noresult(self, query: Params, form: Params) -> str:
+        """No key came after the retries: record 'no result' and move on."""
+        attempt_id = int(query.get("attempt", "0"))
+        found = self._attempt(attempt_id)
+        if found is None:
+            return callflow.goodbye("That call is over. Goodbye.")
+        campaign = self.campaigns[found[0].campaign]
+        attempt = dialer.record_result(
+            self.engine, campaign, attempt_id, None, self.clock.now()
+        )
+        assert attempt is not None
+        return self._after_attempt(attempt, campaign)
+
+    def hangup(self, query: Params, form: Params) -> str:
+        """The volunteer's call ended: close the shift, settle what was open."""
+        call_uuid = form.get("CallUUID", "")
+        shift = dialer.close_shift(
+            self.engine, self.campaigns, call_uuid, self.clock.now()
+        )
+        if shift is not None:
+            log.info("shift %s ended (%s)", shift.id, form.get("HangupCause", "hangup"))
+        return callflow.empty()
+
+    # Lookups -------------------------------------------------------------
+
+    def _shift(self, call_uuid: str) -> Shift | None:
+        if not call_uuid:
+            return None
+        with session(self.engine) as db:
+            return (
+                db.exec(  # type: ignore[call-overload]
+                    select(Shift).where(Shift.call_uuid == call_uuid)
+                )
+                .scalars()
+                .first()
+            )
+
+    def _shift_by_id(self, shift_id: int) -> Shift | None:
+        with session(self.engine) as db:
+            return db.get(Shift, shift_id)
+
+    def _volunteer_name(self, volunteer_id: int) -> str:
+        with session(self.engine) as db:
+            volunteer = db.get(Volunteer, volunteer_id)
+            return volunteer.name if volunteer else "volunteer"
+
+    def _attempt(self, attempt_id: int) -> tuple[Attempt, Contact] | None:
+        with session(self.engine) as db:
+            attempt = db.get(Attempt, attempt_id)
+            contact = db.get(Contact, attempt.contact_id) if attempt else None
+            if attempt is None or contact is None:
+                return None
+            return attempt, contact
+
+    def _attempt_after(
+        self, shift: Shift, after: int
+    ) -> tuple[Contact, Attempt] | None:
+        with session(self.engine) as db:
+            attempt = (
+                db.exec(  # type: ignore[call-overload]
+                    select(Attempt)
+                    .where(Attempt.shift_id == shift.id, Attempt.id > after)
+                    .order_by(Attempt.id)
+                    .limit(1)
+                )
+                .scalars()
+                .first()
+            )
+            contact = db.get(Contact, attempt.contact_id) if attempt else None
+            if attempt is None or contact is None:
+                return None
+            return contact, attempt
+
+    def live_sheet(self, token: str) -> tuple[str, str] | None:
+        """The volunteer's name and the sheet of the contact on the line, if any."""
+        volunteer = volunteers.by_token(self.engine, token)
+        if volunteer is None:
+            return None
+        with session(self.engine) as db:
+            row = db.exec(  # type: ignore[call-overload]
+                select(Attempt, Contact)
+                .join(Shift, Shift.id == Attempt.shift_id)
+                .join(Contact, Contact.id == Attempt.contact_id)
+                .where(
+                    Shift.volunteer_id == volunteer.id,
+                    Shift.ended_at.is_(None),  # type: ignore[union-attr]
+                    Attempt.state.in_(("dialing", "awaiting_result")),  # type: ignore[attr-defined]
+                )
+                .order_by(Attempt.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            ).first()
+        if row is None:
+            return volunteer.name, ""
+        attempt, contact = row
+        campaign = self.campaigns[attempt.campaign]
+        fields = scripts.contact_context(contact)
+        sheet = scripts.render(self.config, campaign, fields, volunteer.name).sheet
+        return volunteer.name, sheet

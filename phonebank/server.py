@@ -1,0 +1,166 @@
+"""Running phonebank: the webhook server, the scheduler and, for tests and the
+demo, the sandbox, each on a loopback port of its own."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from phonebank import db, scheduler, volunteers, web
+from phonebank.callflow import Urls
+from phonebank.clock import Clock, SystemClock
+from phonebank.config import Campaign, Config
+from phonebank.errors import MissingCredentials
+from phonebank.models import Shift, Volunteer
+from phonebank.telephony import Telephony
+
+log = logging.getLogger(__name__)
+SANDBOX_AUTH_ID = "MASANDBOX00000000000"
+SANDBOX_AUTH_TOKEN = "sandbox-auth-token"
+
+
+@dataclass
+class Credentials:
+    auth_id: str
+    auth_token: str
+
+
+def credentials_from_env() -> Credentials:
+    """Plivo credentials from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or an error."""
+    auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
+    auth_token = os.environ.get("PLIVO_AUTH_TOKEN", "").strip()
+    if not auth_id or not auth_token:
+        raise MissingCredentials()
+    return Credentials(auth_id, auth_token)
+
+
+def with_public_url(config: Config, url: str) -> Config:
+    """The same config served at another URL (the sandbox's loopback address)."""
+    settings = config.settings.model_copy(update={"public_url": url.rstrip("/")})
+    return Config(settings, config.path)
+
+
+class Background:
+    """A uvicorn server on a thread, for the demo, the sandbox and tests."""
+
+    def __init__(self, app: object, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.host, self.port = self.sock.getsockname()[:2]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Background:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+
+
+def call_volunteers(
+    config: Config, engine: Engine, telephony: Telephony, campaign: Campaign
+) -> list[str]:
+    """Call every call-me volunteer not already on a shift; returns call UUIDs."""
+    urls = Urls(config.settings.public_url)
+    with db.session(engine) as session:
+        busy = select(Shift.volunteer_id).where(Shift.ended_at.is_(None))  # type: ignore[union-attr]
+        people = session.exec(  # type: ignore[call-overload]
+            select(Volunteer).where(
+                Volunteer.call_me, Volunteer.active, Volunteer.id.not_in(busy)  # type: ignore[union-attr]
+            )
+        ).scalars().all()
+    placed = []
+    for person in people:
+        placed.append(
+            telephony.call(
+                to=person.phone,
+                caller_id=config.settings.checkin_number,
+                answer_url=urls.step("callme", volunteer=person.id),
+                hangup_url=urls.step("hangup"),
+                ring=campaign.ring_timeout,
+            )
+        )
+    log.info("called %d call-me volunteers for %s", len(placed), campaign.slug)
+    return placed
+
+
+@contextmanager
+def running(
+    config: Config,
+    engine: Engine,
+    clock: Clock,
+    auth_token: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[Background]:
+    """The webhook app on a background thread, stopped on exit."""
+    app = web.create_app(config, engine, clock, auth_token)
+    server = Background(app, host, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def serve(
+    config: Config, host: str, port: int, sandbox: bool = False
+) -> None:
+    """Run the webhook server and the scheduler until interrupted."""
+    clock = SystemClock()
+    engine = db.make_engine(config.database_url)
+    volunteers.sync_roster(engine, config)
+    if sandbox:
+        from phonebank.sandbox import Application, Sandbox
+
+        lab = Sandbox(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN, clock=clock)
+        config = with_public_url(config, f"http://{host}:{port}")
+        lab.applications[config.settings.checkin_number] = Application(
+            answer_url=f"{config.settings.public_url}/plivo/answer",
+            hangup_url=f"{config.settings.public_url}/plivo/hangup",
+        )
+        base = lab.start(host="127.0.0.1", port=0)
+        creds = Credentials(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN)
+        log.info("sandbox Plivo at %s (check-in number %s)", base,
+                 config.settings.checkin_number)
+    else:
+        creds = credentials_from_env()
+        base = None
+    telephony = Telephony(creds.auth_id, creds.auth_token, base_url=base)
+    jobs = scheduler.build(
+        config, engine, clock,
+        on_open=lambda c: call_volunteers(config, engine, telephony, c),
+    )
+    jobs.start()
+    log.info("serving %s on http://%s:%d (public URL %s)",
+             config.settings.organization, host, port, config.settings.public_url)
+    try:
+        uvicorn.run(
+            web.create_app(config, engine, clock, creds.auth_token),
+            host=host, port=port, log_level="info",
+        )
+    finally:
+        jobs.shutdown(wait=False)

@@ -1,0 +1,241 @@
+"""Volunteers: the roster, PINs (stored hashed), call-sheet links, lockouts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from phonebank.config import Config, VolunteerEntry, parse_phone
+from phonebank.db import session, utc
+from phonebank.errors import NotFound, PhonebankError
+from phonebank.models import PinFailure, Secret, Volunteer
+
+log = logging.getLogger(__name__)
+
+
+class PinTaken(PhonebankError):
+    exit_code = 2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Error: that PIN is already used by another volunteer (adding {name}). "
+            "Choose a different PIN; a PIN alone identifies a volunteer."
+        )
+
+
+def _pin_key(db: Session) -> bytes:
+    row = db.get(Secret, "pin_key")
+    if row is None:
+        row = Secret(name="pin_key", value=secrets.token_hex(32))
+        db.add(row)
+        db.flush()
+    return bytes.fromhex(row.value)
+
+
+def hash_pin(db: Session, pin: str) -> str:
+    """A keyed hash: a volunteer is found by PIN alone, yet no PIN is stored.
+
+    A salted slow hash would force checking every volunteer on each check-in;
+    a server-held key keeps the lookup one indexed read, and the lockout
+    limits guessing over the phone.
+    """
+    digest = hmac.new(_pin_key(db), pin.encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256${digest}"
+
+
+@dataclass(frozen=True)
+class VolunteerView:
+    id: int
+    name: str
+    phone: str
+    call_me: bool
+    sheet_url: str
+
+
+def _view(volunteer: Volunteer, public_url: str) -> VolunteerView:
+    assert volunteer.id is not None
+    return VolunteerView(
+        id=volunteer.id,
+        name=volunteer.name,
+        phone=volunteer.phone,
+        call_me=volunteer.call_me,
+        sheet_url=f"{public_url}/sheet/{volunteer.token}",
+    )
+
+
+def add(
+    engine: Engine, config: Config, entry: VolunteerEntry, replace: bool = False
+) -> VolunteerView:
+    """Add a volunteer (or update one with the same phone when `replace`)."""
+    with session(engine) as db:
+        pin_hash = hash_pin(db, entry.pin)
+        holder = (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(Volunteer.pin_hash == pin_hash)
+            )
+            .scalars()
+            .first()
+        )
+        if holder is not None and holder.phone != entry.phone:
+            raise PinTaken(entry.name)
+        existing = (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(Volunteer.phone == entry.phone)
+            )
+            .scalars()
+            .first()
+        )
+        if existing is not None and not replace:
+            raise PhonebankError(
+                f"Error: a volunteer with phone {entry.phone} exists "
+                f"({existing.name}). Remove them first, or use a different phone."
+            )
+        volunteer = existing or Volunteer(
+            name=entry.name,
+            phone=entry.phone,
+            pin_hash=pin_hash,
+            token=secrets.token_urlsafe(18),
+        )
+        volunteer.name, volunteer.pin_hash = entry.name, pin_hash
+        volunteer.call_me, volunteer.active = entry.call_me, True
+        db.add(volunteer)
+        db.flush()
+        return _view(volunteer, config.settings.public_url)
+
+
+def sync_roster(engine: Engine, config: Config) -> int:
+    """Load the volunteers named in the config (inline and roster CSV)."""
+    entries = list(config.settings.volunteers)
+    if config.settings.roster:
+        entries += list(read_roster(config.base / config.settings.roster))
+    for entry in entries:
+        add(engine, config, entry, replace=True)
+    return len(entries)
+
+
+def read_roster(path: Path) -> Iterable[VolunteerEntry]:
+    """Volunteers from a CSV with name, phone, pin and optional call_me columns."""
+    from phonebank import tables
+
+    for line, row in tables.read_roster(path):
+        if True:
+            lowered = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
+            try:
+                yield VolunteerEntry(
+                    name=lowered.get("name", ""),
+                    phone=lowered.get("phone", ""),
+                    pin=lowered.get("pin", ""),
+                    call_me=lowered.get("call_me", "").lower() in ("1", "yes", "true"),
+                )
+            except ValueError as exc:
+                first = str(exc).splitlines()[1:3]
+                raise PhonebankError(
+                    f"Error: volunteer row is not valid in {path}, line {line}: "
+                    f"{' '.join(s.strip() for s in first)}. Fix the row and retry."
+                ) from None
+
+
+def listing(engine: Engine, config: Config) -> list[VolunteerView]:
+    with session(engine) as db:
+        rows = (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(Volunteer.active).order_by(Volunteer.name)
+            )
+            .scalars()
+            .all()
+        )
+        return [_view(v, config.settings.public_url) for v in rows]
+
+
+def remove(engine: Engine, phone: str) -> str:
+    """Deactivate a volunteer by phone; their PIN stops working at once."""
+    number = parse_phone(phone)
+    with session(engine) as db:
+        volunteer = (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(Volunteer.phone == number, Volunteer.active)
+            )
+            .scalars()
+            .first()
+        )
+        if volunteer is None:
+            raise NotFound(
+                f"no volunteer with phone {phone}", "Check `volunteers list`"
+            )
+        volunteer.active = False
+        volunteer.pin_hash = f"removed${volunteer.id}"
+        return volunteer.name
+
+
+def by_pin(engine: Engine, pin: str) -> Volunteer | None:
+    with session(engine) as db:
+        return (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(
+                    Volunteer.pin_hash == hash_pin(db, pin), Volunteer.active
+                )
+            )
+            .scalars()
+            .first()
+        )
+
+
+def by_token(engine: Engine, token: str) -> Volunteer | None:
+    with session(engine) as db:
+        return (
+            db.exec(  # type: ignore[call-overload]
+                select(Volunteer).where(Volunteer.token == token, Volunteer.active)
+            )
+            .scalars()
+            .first()
+        )
+
+
+def locked_until(engine: Engine, caller: str, now: datetime) -> datetime | None:
+    """When a calling number's lockout ends, if it is locked now."""
+    with session(engine) as db:
+        row = db.get(PinFailure, caller)
+        until = utc(row.locked_until) if row else None
+        return until if until and until > now else None
+
+
+def note_wrong_pin(
+    engine: Engine, caller: str, key: str, now: datetime, after: int, minutes: int
+) -> bool:
+    """Count a wrong PIN for a calling number; True if it is now locked out.
+
+    `key` names the try (call and attempt), so a repeated webhook counts once.
+    """
+    with session(engine) as db:
+        row = db.get(PinFailure, caller) or PinFailure(caller=caller)
+        if row.last_key == key:
+            return row.locked_until is not None and utc(row.locked_until) > now
+        row.last_key = key
+        row.failures += 1
+        row.last_at = now
+        locked = row.failures >= after
+        if locked:
+            row.locked_until = now + timedelta(minutes=minutes)
+            row.failures = 0
+            log.warning(
+                "calling number ending %s locked out after wrong PINs", caller[-4:]
+            )
+        db.add(row)
+        return locked
+
+
+def clear_wrong_pins(engine: Engine, caller: str) -> None:
+    with session(engine) as db:
+        row = db.get(PinFailure, caller)
+        if row is not None:
+            row.failures = 0
