@@ -1,4 +1,4 @@
-"""Which column of a contact file feeds which contact field.
+"""From a row of a contact file to a contact: which column feeds which field.
 
 Headers are matched after reducing them to lowercase letters and digits, so
 `Cell Phone`, `cell_phone` and `CELLPHONE` are one name. The aliases cover the
@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from phonebank.errors import ImportFileError
-from phonebank.models import Contact
-from phonebank.tables import field_name, header_key
+from phonebank.errors import ImportFileError, PhoneRejected
+from phonebank.models import Contact, zone_key
+from phonebank.phones import Phone, contact_zones, normalize, state_code
+from phonebank.tables import Row, field_name, header_key
 
 FILE_FIELDS = ("external_id", "first_name", "last_name", "name", "zip", "state")
 # Reduced header spellings (see tables.header_key), most specific first.
@@ -208,3 +209,50 @@ def blank_required(values: dict[str, Any], required: set[str]) -> list[str]:
         if not str(value).strip():
             blank.append(f"{key} is blank, so the script will have a gap there")
     return blank
+
+
+def read_contact(
+    row: Row, layout: Layout, country: str
+) -> tuple[dict[str, Any], list[str]]:
+    """One row as the columns of a contact, and warnings about it."""
+    phone, warnings = pick_phone(row.values, layout.phones, country)
+    values = {name: row.values[header] for name, header in layout.fields.items()}
+    if layout.name:
+        values["first_name"], values["last_name"] = split_name(row.values[layout.name])
+
+    zip_code, state = values.get("zip", ""), values.get("state", "")
+    zones, source = contact_zones(phone.e164, zip_code, state, country)
+    extra = {key: row.values[header] for header, key in layout.extras.items()}
+    return {
+        **values,
+        "phone": phone.e164,
+        "extension": phone.extension,
+        "state": state_code(state),
+        "extra": extra,
+        "time_zones": zones,
+        "tz_key": zone_key(zones),
+        "tz_source": source,
+        "source_line": row.line,
+        "status": "open",
+        "attempts": 0,
+    }, warnings
+
+
+def pick_phone(
+    values: dict[str, str], headers: list[str], country: str
+) -> tuple[Phone, list[str]]:
+    """The first phone column, by priority, that holds a dialable number."""
+    first_reason = None
+    for header in headers:
+        if not values.get(header, "").strip():
+            continue
+        try:
+            phone = normalize(values[header], country)
+        except PhoneRejected as exc:
+            first_reason = first_reason or f"{header}: {exc.reason}"
+            continue
+        warnings = [f"{header}: {phone.warning}"] if phone.warning else []
+        if first_reason:
+            warnings.append(f"used {header} instead, because {first_reason}")
+        return phone, warnings
+    raise PhoneRejected(first_reason or f"no phone number in {', '.join(headers)}")

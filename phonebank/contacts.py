@@ -9,29 +9,31 @@ seen before, in the file or in an earlier import, is counted, not inserted.
 
 from __future__ import annotations
 
-import csv
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from phonebank.columns import (
+    PHONE_HEADERS,
     Layout,
     blank_required,
     build_layout,
     check_required,
-    split_name,
+    phone_headers,
+    read_contact,
 )
 from phonebank.config import Campaign, Config
-from phonebank.errors import PhoneRejected
-from phonebank.models import Contact, DoNotCall, zone_key
-from phonebank.phones import Phone, contact_zones, normalize, state_code
-from phonebank.tables import Row, Table, open_table, safe_cell
+from phonebank.errors import ImportFileError, PhoneRejected
+from phonebank.models import Contact, DoNotCall
+from phonebank.phones import normalize
+from phonebank.tables import RejectsFile, Row, Table, header_key, open_table
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +110,10 @@ def import_contacts(
         layout = build_layout(table.headers, mapping or {}, str(path))
         required = set(required_fields)
         check_required(layout, required, table.headers, str(path))
-        with _Rejects(rejects_path, table.headers) as rejects, _Seen(dry_run) as seen:
+        with (
+            RejectsFile(rejects_path, table.headers) as rejects,
+            _Seen(dry_run) as seen,
+        ):
             for batch in _batches(table, batch_size):
                 ready = _read_batch(batch, layout, country, required, report, rejects)
                 _store(engine, settings.slug, ready, report, seen, dry_run)
@@ -130,9 +135,9 @@ def import_contacts(
     return report
 
 
-def _batches(table: Table, size: int) -> Iterator[list[Row]]:
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     batch: list[Row] = []
-    for row in table:
+    for row in rows:
         batch.append(row)
         if len(batch) >= size:
             yield batch
@@ -147,7 +152,7 @@ def _read_batch(
     country: str,
     required: set[str],
     report: ImportReport,
-    rejects: _Rejects,
+    rejects: RejectsFile,
 ) -> list[_Candidate]:
     """Rows with a usable number; the others rejected on the spot."""
     ready: list[_Candidate] = []
@@ -164,53 +169,6 @@ def _read_batch(
         warnings += blank_required(values, required)
         ready.append(_Candidate(row.line, values, warnings))
     return ready
-
-
-def read_contact(
-    row: Row, layout: Layout, country: str
-) -> tuple[dict[str, Any], list[str]]:
-    """One row as the columns of a contact, and warnings about it."""
-    phone, warnings = pick_phone(row.values, layout.phones, country)
-    values = {name: row.values[header] for name, header in layout.fields.items()}
-    if layout.name:
-        values["first_name"], values["last_name"] = split_name(row.values[layout.name])
-
-    zip_code, state = values.get("zip", ""), values.get("state", "")
-    zones, source = contact_zones(phone.e164, zip_code, state, country)
-    extra = {key: row.values[header] for header, key in layout.extras.items()}
-    return {
-        **values,
-        "phone": phone.e164,
-        "extension": phone.extension,
-        "state": state_code(state),
-        "extra": extra,
-        "time_zones": zones,
-        "tz_key": zone_key(zones),
-        "tz_source": source,
-        "source_line": row.line,
-        "status": "open",
-        "attempts": 0,
-    }, warnings
-
-
-def pick_phone(
-    values: dict[str, str], headers: list[str], country: str
-) -> tuple[Phone, list[str]]:
-    """The first phone column, by priority, that holds a dialable number."""
-    first_reason = None
-    for header in headers:
-        if not values.get(header, "").strip():
-            continue
-        try:
-            phone = normalize(values[header], country)
-        except PhoneRejected as exc:
-            first_reason = first_reason or f"{header}: {exc.reason}"
-            continue
-        warnings = [f"{header}: {phone.warning}"] if phone.warning else []
-        if first_reason:
-            warnings.append(f"used {header} instead, because {first_reason}")
-        return phone, warnings
-    raise PhoneRejected(first_reason or f"no phone number in {', '.join(headers)}")
 
 
 def _store(
@@ -294,28 +252,147 @@ class _Seen:
             self._db.close()
 
 
-class _Rejects:
-    """The rejected rows, original columns plus line and reason, for fixing in
-    a spreadsheet and importing again; cells are made formula-safe."""
+@dataclass
+class DncReport:
+    """What a do-not-call import did. Every valid number of a row is listed,
+    so `added + already_listed` counts numbers, not rows."""
 
-    def __init__(self, path: str | Path | None, headers: list[str]) -> None:
-        self._headers = headers
-        self._file: TextIO | None = None
-        if path is not None:
-            # UTF-8 with a BOM, so Excel shows accented names correctly.
-            self._file = Path(path).open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._file)
-            self._writer.writerow([safe_cell(h) for h in headers + ["line", "reason"]])
+    rows: int = 0
+    added: int = 0
+    already_listed: int = 0
+    contacts_marked: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
-    def write(self, row: Row, reason: str) -> None:
-        if self._file is None:
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "added": self.added,
+            "already_listed": self.already_listed,
+            "contacts_marked": self.contacts_marked,
+            "rejected": list(self.rejected),
+            "warnings": list(self.warnings),
+        }
+
+
+def import_dnc(
+    engine: Engine,
+    path: str | Path,
+    *,
+    source: str,
+    now: datetime,
+    country: str = "US",
+    batch_size: int = 1000,
+    delimiter: str | None = None,
+) -> DncReport:
+    """Add a file's numbers to the do-not-call list; their open contacts in
+    every campaign stop being called.
+
+    Every number in every phone column of a row is listed: a person who asked
+    not to be called asked it of all their numbers. A file with one column of
+    any name is read as a list of numbers, its first line too if it is one.
+    """
+    report = DncReport()
+    with open_table(path, delimiter=delimiter) as table:
+        phones = phone_headers(table.headers)
+        if not phones and len(table.headers) == 1:
+            phones = list(table.headers)
+        if not phones:
+            raise ImportFileError(
+                str(path),
+                f"no phone column among the headers ({', '.join(table.headers)})",
+                f"Name the column one of: {PHONE_HEADERS}.",
+            )
+        reasons = [h for h in table.headers if header_key(h) in ("reason", "notes")]
+        rows = chain(_headerless(table, phones, country), table)
+        for batch in _batches(rows, batch_size):
+            listed = _dnc_numbers(batch, phones, reasons[:1], country, report)
+            _store_dnc(engine, listed, source, now, report)
+
+    logger.info(
+        "do-not-call import from %s: %d numbers added, %d already listed, "
+        "%d contacts marked, %d rows rejected",
+        path, report.added, report.already_listed, report.contacts_marked,
+        len(report.rejected),
+    )  # fmt: skip
+    return report
+
+
+def _headerless(table: Table, phones: list[str], country: str) -> Iterator[Row]:
+    """The header line itself, when a one-column list has no header."""
+    if len(table.headers) == 1:
+        try:
+            normalize(table.headers[0], country)
+        except PhoneRejected:
             return
-        cells = [row.values.get(h, "") for h in self._headers]
-        self._writer.writerow([safe_cell(c) for c in cells + [row.line, reason]])
+        yield Row(table.header_line, {phones[0]: table.headers[0]})
 
-    def __enter__(self) -> _Rejects:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
+def _dnc_numbers(
+    batch: list[Row],
+    phones: list[str],
+    reasons: list[str],
+    country: str,
+    report: DncReport,
+) -> dict[str, str]:
+    """The batch's numbers with the reason given for each."""
+    listed: dict[str, str] = {}
+    for row in batch:
+        report.rows += 1
+        numbers, problem = _row_numbers(row, phones, country, report)
+        if not numbers:
+            report.rejected.append({"line": row.line, "reason": problem})
+        reason = row.values.get(reasons[0], "") if reasons else ""
+        for number in numbers:
+            if number in listed:
+                report.already_listed += 1
+            listed[number] = reason or listed.get(number, "")
+    return listed
+
+
+def _row_numbers(
+    row: Row, phones: list[str], country: str, report: DncReport
+) -> tuple[list[str], str]:
+    if row.problem:
+        return [], row.problem
+    numbers, problem = [], f"no phone number in {', '.join(phones)}"
+    for header in phones:
+        if not row.values.get(header, "").strip():
+            continue
+        try:
+            phone = normalize(row.values[header], country)
+        except PhoneRejected as exc:
+            problem = f"{header}: {exc.reason}"
+            continue
+        numbers.append(phone.e164)
+        if phone.warning:
+            report.warnings.append({"line": row.line, "message": phone.warning})
+    return numbers, problem
+
+
+def _store_dnc(
+    engine: Engine,
+    listed: dict[str, str],
+    source: str,
+    now: datetime,
+    report: DncReport,
+) -> None:
+    numbers = set(listed)
+    with engine.begin() as conn:
+        known = listed_numbers(conn, numbers)
+        fresh = [
+            {"phone": n, "reason": r, "source": source, "created_at": now}
+            for n, r in listed.items()
+            if n not in known
+        ]
+        if fresh:
+            conn.execute(insert(DO_NOT_CALL), fresh)
+        if numbers:
+            marked = conn.execute(
+                update(CONTACTS)
+                .where(CONTACTS.c.phone.in_(numbers), CONTACTS.c.status == "open")
+                .values(status="dnc", next_attempt_at=None)
+            )
+            report.contacts_marked += marked.rowcount or 0
+    report.added += len(fresh)
+    report.already_listed += len(known)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 from phonebank.errors import ImportFileError
 
@@ -267,3 +267,30 @@ def safe_cell(value: object) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class RejectsFile:
+    """The rejected rows, original columns plus line and reason, for fixing in
+    a spreadsheet and importing again; cells are made formula-safe."""
+
+    def __init__(self, path: str | Path | None, headers: list[str]) -> None:
+        self._headers = headers
+        self._file: TextIO | None = None
+        if path is not None:
+            # UTF-8 with a BOM, so Excel shows accented names correctly.
+            self._file = Path(path).open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow([safe_cell(h) for h in headers + ["line", "reason"]])
+
+    def write(self, row: Row, reason: str) -> None:
+        if self._file is None:
+            return
+        cells = [row.values.get(h, "") for h in self._headers]
+        self._writer.writerow([safe_cell(c) for c in cells + [row.line, reason]])
+
+    def __enter__(self) -> RejectsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
