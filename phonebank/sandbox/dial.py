@@ -282,9 +282,10 @@ def _dial_callback(
     session: Session, element: ET.Element, leg: Leg, event: str, action: str
 ) -> None:
     """Notify the Dial's callbackUrl, if any, of a B-leg event."""
-    url = element.get("callbackUrl", "")
+    url = element.get("callbackUrl", "").strip()
     if not url:
         return
+    url = session.resolve(session.base, url)
     b = leg.call
     params = session.call.standard_params() | {
         "Event": event,

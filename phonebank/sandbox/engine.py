@@ -86,6 +86,7 @@ class Sandbox:
         self._threads: list[threading.Thread] = []
         self._counts: Counter[str] = Counter()
         self._server: ServerThread | None = None
+        self.base_url = ""
 
         from phonebank.sandbox.rest import build_app
 
@@ -96,9 +97,9 @@ class Sandbox:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve the REST API with uvicorn in a daemon thread; return its base URL."""
         self._server = ServerThread(self.asgi_app, host, port)
-        base_url = self._server.start()
-        logger.info("Sandbox listening on %s", base_url)
-        return base_url
+        self.base_url = self._server.start()
+        logger.info("Sandbox listening on %s", self.base_url)
+        return self.base_url
 
     def stop(self) -> None:
         """End every call without callbacks and stop serving."""

@@ -42,6 +42,7 @@ def run_documents(session: Session, jump: Jump) -> None:
 
 def run_document(session: Session, root: ET.Element, base: str) -> Jump:
     """Run one document; return the next URL to fetch, or end the call at its end."""
+    session.base = base
     for element in root:
         if session.party.leaves_now(session.elapsed, element.tag):
             raise CallEnded(normal_hangup(_own_side(session)))

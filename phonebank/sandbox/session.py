@@ -83,6 +83,7 @@ class Session:
     elapsed: float = 0.0
     deadlines: list[tuple[float, Ending]] = field(default_factory=list)
     bridged: list[Call] = field(default_factory=list)
+    base: str = ""  # URL of the running document, for relative URLs in it
 
     def answer(self) -> None:
         """Pick up: the call is now in progress and its time limit starts."""
