@@ -22,6 +22,7 @@ DATA = Path(__file__).parent / "data"
 CAMPAIGN = "spring-canvass"
 NOW = datetime(2026, 4, 14, 16, 0, tzinfo=UTC)
 CONTACTS = Contact.__table__  # type: ignore[attr-defined]
+DO_NOT_CALL = DoNotCall.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -300,7 +301,8 @@ def test_dnc_import_lists_numbers_and_marks_open_contacts(
     }
     assert contacts(engine)["+12025550143"]["status"] == "dnc"
     with engine.connect() as conn:
-        listed = dict(conn.execute(select(DoNotCall.phone, DoNotCall.reason)).all())  # type: ignore[call-overload]
+        query = select(DO_NOT_CALL.c.phone, DO_NOT_CALL.c.reason)
+        listed = dict(conn.execute(query).tuples().all())
     assert listed == {"+12025550143": "listed twice", "+16025550145": "wrong number"}
 
 
@@ -466,3 +468,17 @@ def test_dry_run_reports_everything_and_writes_nothing(
     assert (again.imported, again.duplicates) == (0, 4)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(CONTACTS)) == 8
+
+
+def test_the_example_contacts_import_across_time_zones(
+    engine: Engine, config: Config
+) -> None:
+    example = Path(__file__).parents[1] / "examples" / "contacts.csv"
+
+    report = run(engine, config, example)
+    zones = {z for c in contacts(engine).values() for z in c["time_zones"]}
+
+    assert (report.rows, report.imported, report.duplicates) == (333, 320, 8)
+    assert len(report.rejected) == 5
+    assert {"America/New_York", "America/Chicago", "America/Denver"} <= zones
+    assert {"America/Phoenix", "America/Los_Angeles"} <= zones
