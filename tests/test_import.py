@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 
 from phonebank.config import Config, Settings
 from phonebank.contacts import ImportReport, import_contacts, import_dnc
-from phonebank.db import make_engine
 from phonebank.errors import ImportFileError
 from phonebank.models import Contact, DoNotCall
 from phonebank.tables import open_table, safe_cell
@@ -48,8 +47,9 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return make_engine(f"sqlite:///{tmp_path / 'phonebank.db'}")
+def engine(any_engine: Engine) -> Engine:
+    """Every import test on a SQLite file and, where it runs, PostgreSQL."""
+    return any_engine
 
 
 def run(engine: Engine, config: Config, name: str | Path, **kw: Any) -> ImportReport:
@@ -302,7 +302,7 @@ def test_dnc_import_lists_numbers_and_marks_open_contacts(
     assert contacts(engine)["+12025550143"]["status"] == "dnc"
     with engine.connect() as conn:
         query = select(DO_NOT_CALL.c.phone, DO_NOT_CALL.c.reason)
-        listed = dict(conn.execute(query).tuples().all())
+        listed = {phone: reason for phone, reason in conn.execute(query)}
     assert listed == {"+12025550143": "listed twice", "+16025550145": "wrong number"}
 
 
