@@ -216,6 +216,15 @@ def after_result(urls: Urls, shift_id: int, attempt_id: int, label: str) -> str:
     )
 
 
+def hold(urls: Urls, shift_id: int, after: int, seconds: int) -> str:
+    """Nobody is callable this minute but someone will be soon: wait, try again."""
+    return _doc(
+        _speak("Nobody is ready to be called this minute. Please hold."),
+        plivoxml.WaitElement(length=seconds),
+        plivoxml.RedirectElement(urls.step("next", shift=shift_id, after=after), method="POST"),
+    )
+
+
 def none_left(campaign: Campaign) -> str:
     return goodbye(
         f"There is nobody left to call for {campaign.name} right now. "

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from phonebank.config import Campaign
-from phonebank.db import session
-from phonebank.hours import open_zone_sets
+from phonebank.db import session, utc
+from phonebank.hours import next_callable_at, open_zone_sets
 from phonebank.models import Attempt, Contact, DoNotCall, Shift
 
 log = logging.getLogger(__name__)
@@ -344,3 +344,26 @@ def contacts_left(engine: Engine, campaign: Campaign) -> int:
 def shift_by_id(engine: Engine, shift_id: int) -> Shift | None:
     with session(engine) as db:
         return db.get(Shift, shift_id)
+
+
+def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | None:
+    """When the next contact becomes callable, counting retries and zones."""
+    with session(engine) as db:
+        rows = db.exec(  # type: ignore[call-overload]
+            select(Contact.tz_key, func.min(Contact.next_attempt_at))
+            .where(
+                Contact.campaign == campaign.slug,
+                Contact.status == "open",
+                Contact.attempts < campaign.max_attempts,
+            )
+            .group_by(Contact.tz_key)
+        ).all()
+    times = []
+    for key, earliest in rows:
+        if not key:
+            continue
+        due = utc(earliest)
+        when = next_callable_at(key.split(","), campaign, now, due)
+        if when is not None:
+            times.append(when)
+    return min(times, default=None)

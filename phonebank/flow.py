@@ -24,6 +24,18 @@ from phonebank.models import Attempt, Contact, Shift, Volunteer
 
 log = logging.getLogger(__name__)
 Params = Mapping[str, str]
+# A volunteer waits on the line when a contact becomes callable this soon
+# (a retry falling due, a time zone reaching its calling hours).
+HOLD_LIMIT = timedelta(minutes=10)
+HOLD_SECONDS = 45
+
+
+def caller_number(form: Params) -> str:
+    """The calling number in E.164; Plivo sends it as digits without the +."""
+    raw = form.get("From", "").strip()
+    if raw.startswith("sip:") or not raw:
+        return raw
+    return raw if raw.startswith("+") else f"+{raw}"
 
 
 class Flow:
@@ -60,7 +72,7 @@ class Flow:
         if form.get("Event") == "Hangup":
             return self.hangup(query, form)
         attempt = int(query.get("attempt", "1"))
-        caller = form.get("From", "")
+        caller = caller_number(form)
         if volunteers.locked_until(self.engine, caller, self.clock.now()):
             return callflow.goodbye(
                 "Too many wrong PINs were entered from this phone. "
@@ -78,7 +90,7 @@ class Flow:
     def checkin(self, query: Params, form: Params) -> str:
         """A PIN was keyed: start a shift, or count a wrong PIN."""
         attempt = int(query.get("attempt", "1"))
-        call_uuid, caller = form.get("CallUUID", ""), form.get("From", "")
+        call_uuid, caller = form.get("CallUUID", ""), caller_number(form)
         digits = form.get("Digits", "").strip("#")
         now = self.clock.now()
 
@@ -197,12 +209,22 @@ class Flow:
             hold = timedelta(minutes=self.security.claim_minutes)
             claimed = dialer.claim_next(self.engine, campaign, shift, now, hold)
         if claimed is None:
-            log.info("shift %s: nobody left to call in %s", shift.id, campaign.slug)
-            return callflow.none_left(campaign)
+            return self._nobody_now(shift, after, campaign)
 
         contact, attempt = claimed
         assert attempt.id is not None
         return callflow.whisper(self.urls, attempt.id, self._whisper(campaign, contact))
+
+    def _nobody_now(self, shift: Shift, after: int, campaign: Campaign) -> str:
+        """Hold the volunteer when someone becomes callable soon, else goodbye."""
+        assert shift.id is not None
+        now = self.clock.now()
+        due = dialer.next_due(self.engine, campaign, now)
+        if due is not None and due - now <= HOLD_LIMIT:
+            log.debug("shift %s holds until %s", shift.id, due.isoformat())
+            return callflow.hold(self.urls, shift.id, after, HOLD_SECONDS)
+        log.info("shift %s: nobody left to call in %s", shift.id, campaign.slug)
+        return callflow.none_left(campaign)
 
     def _whisper(self, campaign: Campaign, contact: Contact) -> str:
         try:

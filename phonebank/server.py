@@ -51,24 +51,35 @@ def with_public_url(config: Config, url: str) -> Config:
 
 
 class Background:
-    """A uvicorn server on a thread, for the demo, the sandbox and tests."""
+    """A uvicorn server on a thread, for the demo, the sandbox and tests.
 
-    def __init__(self, app: object, host: str = "127.0.0.1", port: int = 0) -> None:
+    The socket is bound first, so the URL is known before the app is built
+    (the app needs its own public URL to check signatures).
+    """
+
+    def __init__(self, app: object | None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = self.sock.getsockname()[:2]
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+        if app is not None:
+            self.set_app(app)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def set_app(self, app: object) -> None:
         config = uvicorn.Config(app, log_level="warning", lifespan="off")  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
         )
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
     def start(self) -> Background:
+        assert self.server is not None and self.thread is not None, "set_app first"
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started and time.monotonic() < deadline:
@@ -76,8 +87,9 @@ class Background:
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=5)
         self.sock.close()
 
 
