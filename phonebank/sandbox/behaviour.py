@@ -17,7 +17,7 @@ from phonebank.sandbox.parties import ContactDraw, VolunteerParty, lognormal
 _PIN = re.compile(r"\bpin\b", re.IGNORECASE)
 _POUND = re.compile(r"pound|hash|#", re.IGNORECASE)
 _ITEM = re.compile(
-    r"(?:press\s+|^|[,;.:]\s*)([0-9*#])\s+(?:for|to)\s+(.+?)"
+    r"(?:press\s+|^|[,;.:]\s*|\bor\s+)([0-9*#])\s+(?:for|to)\s+(.+?)"
     r"(?=[.,;!?]|\s+or\s+|\s+press\b|$)",
     re.IGNORECASE,
 )
