@@ -33,8 +33,8 @@ volunteers_app = typer.Typer(help="Manage volunteers: PINs and call-sheet links.
 dnc_app = typer.Typer(help="Manage the organization-wide do-not-call list.")
 app.add_typer(volunteers_app, name="volunteers")
 app.add_typer(dnc_app, name="dnc")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,

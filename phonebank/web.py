@@ -81,7 +81,9 @@ def create_app(
     app.state.flow = flow
     public_url = config.settings.public_url
 
-    @app.post("/plivo/{step}")
+    prefix = urlsplit(public_url).path.rstrip("/")
+    paths = ["/plivo/{step}"] + ([f"{prefix}/plivo/{{step}}"] if prefix else [])
+
     async def webhook(step: str, request: Request) -> Response:
         if step not in STEPS:
             return PlainTextResponse("not found", status_code=404)
@@ -100,6 +102,9 @@ def create_app(
             log.exception("webhook %s failed for call %s", step, form.get("CallUUID"))
             body = callflow.goodbye("Sorry, something went wrong. Please call back.")
         return Response(body, media_type=XML)
+
+    for path in paths:  # a proxy may forward with or without the URL's prefix
+        app.add_api_route(path, webhook, methods=["POST"])
 
     @app.get("/sheet/{token}", response_class=HTMLResponse)
     async def sheet(token: str) -> HTMLResponse:
