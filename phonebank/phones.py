@@ -162,12 +162,27 @@ def number_zones(e164: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _number_zones(e164: str) -> tuple[str, ...]:
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
+    number = _from_e164(e164)
+    if number is None:
         return ()
     zones = number_timezone.time_zones_for_number(number)
     return tuple(z for z in zones if z != _UNKNOWN_ZONE)
+
+
+def _from_e164(e164: str) -> phonenumbers.PhoneNumber | None:
+    """An E.164 string as a PhoneNumber without a full parse, which would
+    otherwise double the time an import spends on numbers."""
+    digits = e164.removeprefix("+")
+    for size in (1, 2, 3):  # country codes are prefix-free
+        code, rest = digits[:size], digits[size:]
+        if code.isdigit() and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            if rest.isdigit() and not rest.startswith("0"):
+                return phonenumbers.PhoneNumber(int(code), int(rest))
+            break
+    try:
+        return phonenumbers.parse(e164)  # Italy's leading zero, or not E.164
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def contact_zones(
