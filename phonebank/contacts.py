@@ -100,8 +100,7 @@ def import_contacts(
     no column for one is refused before anything is written. `dry_run` checks
     everything, duplicates against the database included, and writes no
     contact (the rejects file is still written, to fix before importing).
-    `now` is taken for the same signature as the other commands; a contact
-    row has no import time to stamp yet.
+    `now` is unused: a contact row has no import time to stamp yet.
     """
     settings = campaign if isinstance(campaign, Campaign) else config.campaign(campaign)
     country = settings.contacts.country
@@ -183,11 +182,9 @@ def _store(
 ) -> None:
     """Insert the batch's new numbers; count the known and do-not-call ones."""
     numbers = {c.values["phone"] for c in ready}
-    # SQLite's BEGIN IMMEDIATE makes check-then-insert atomic. On PostgreSQL two
-    # imports of overlapping files into one campaign at the same moment can both
-    # pass the check; the unique constraint then fails the later batch whole.
-    # Fixing that needs INSERT ... ON CONFLICT DO NOTHING per dialect and
-    # counting the skipped rows as duplicates.
+    # Known race: on PostgreSQL two simultaneous imports of one number both pass
+    # this check and the unique constraint fails the later batch (SQLite's BEGIN
+    # IMMEDIATE serializes them); ON CONFLICT DO NOTHING per dialect would fix it.
     with engine.begin() as conn:
         blocked = listed_numbers(conn, numbers)
         taken = _existing(conn, campaign, numbers) | seen.among(numbers)
