@@ -125,14 +125,10 @@ def import_contacts(
 
     logger.info(
         "%s %d of %d rows into %s: %d duplicates, %d do-not-call, %d rejected",
-        "checked (dry run)" if dry_run else "imported",
-        report.imported,
-        report.rows,
-        settings.slug,
-        report.duplicates,
-        report.suppressed,
+        "checked (dry run)" if dry_run else "imported", report.imported,
+        report.rows, settings.slug, report.duplicates, report.suppressed,
         len(report.rejected),
-    )
+    )  # fmt: skip
     return report
 
 
