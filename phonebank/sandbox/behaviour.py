@@ -110,7 +110,13 @@ class VolunteerMind:
         self.bail_at = self._draw_bail()
 
     def _draw_bail(self) -> float | None:
-        """When, if ever, this volunteer walks out of a conversation."""
+        """When, if ever, this volunteer walks out of a conversation.
+
+        True means "in the first conversation" (for tests); a float is the chance
+        per shift, at a moment spread over the shift.
+        """
+        if self.party.hangup_mid_call is True:
+            return 0.0
         chance = float(self.party.hangup_mid_call)
         if self.rng.random() < chance:
             return self.rng.uniform(0.0, self.shift_seconds)
@@ -166,6 +172,8 @@ class VolunteerMind:
         """After the shift, leave once the last result is keyed or the app moves on."""
         if elapsed < self.shift_seconds:
             return False
+        if self.bail_at is not None and self.party.hangup_mid_call is True:
+            return False  # it means to walk out of a conversation, so it stays for one
         return self.owed is None or verb == "Dial"
 
     def hangs_up_after(self) -> float | None:

@@ -22,7 +22,7 @@ def describe(event: Event) -> str:
         return f"{at} rest     {event['method']} {event['path']} -> {event['status']}"
     if kind == "callback":
         return (
-            f"{at} callback {event['method']} {event['url']} "
+            f"{at} callback {event['method']} {event['path']} "
             f"{event.get('event') or ''} -> {event['status'] or event['error']}"
         )
     if kind == "xml":
@@ -54,11 +54,14 @@ def run_standalone(
     speed: float = 1.0,
     seed: int = 0,
     log_path: str | Path | None = None,
-    echo: bool = False,
+    echo: bool | None = None,
     team_spread: float | None = None,
 ) -> None:
     """Serve until Ctrl-C. Volunteers answer call-me calls; with `team_spread`
-    they also phone the check-in number, joining over that many clock seconds."""
+    they also phone the check-in number, joining over that many clock seconds.
+    Events are printed as they happen when `echo`, which defaults to "a log file
+    was asked for" (the `--log` mode)."""
+    echo = bool(log_path) if echo is None else echo
     clock: Clock = SystemClock() if speed == 1.0 else SimClock(datetime.now(UTC), speed)
     sandbox = Sandbox(
         auth_id,

@@ -175,8 +175,8 @@ class Webhooks:
         self.log.add(
             "callback",
             uuid=call_uuid,
-            url=urlsplit(url).path,
-            full_url=url,
+            url=url,
+            path=urlsplit(url).path,
             method=method,
             event=params.get("Event"),
             params=dict(params),
