@@ -221,7 +221,9 @@ def hold(urls: Urls, shift_id: int, after: int, seconds: int) -> str:
     return _doc(
         _speak("Nobody is ready to be called this minute. Please hold."),
         plivoxml.WaitElement(length=seconds),
-        plivoxml.RedirectElement(urls.step("next", shift=shift_id, after=after), method="POST"),
+        plivoxml.RedirectElement(
+            urls.step("next", shift=shift_id, after=after), method="POST"
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from phonebank import hours, scripts
 from phonebank.config import DAYS, Campaign, Config
@@ -20,8 +21,13 @@ from phonebank.errors import PhonebankError
 from phonebank.models import Contact
 
 US_ZONES = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
 )
 SAMPLE_STEP = timedelta(minutes=15)
 
@@ -31,7 +37,9 @@ def problems(config: Config, engine: Engine | None) -> list[str]:
     found: list[str] = []
     for campaign in config.campaigns:
         where = f"campaigns[{campaign.slug}]"
-        found += [f"{where}.script: {p}" for p in template_problems(config, campaign, engine)]
+        found += [
+            f"{where}.script: {p}" for p in template_problems(config, campaign, engine)
+        ]
         found += [f"{where}.windows: {p}" for p in window_problems(campaign)]
     if config.settings.roster:
         found += roster_problems(config)
@@ -44,15 +52,19 @@ def known_fields(campaign: Campaign, engine: Engine | None) -> set[str]:
     if engine is None:
         return fields
     with session(engine) as db:
-        sample = db.exec(  # type: ignore[call-overload]
-            select(Contact.extra).where(Contact.campaign == campaign.slug).limit(50)
+        sample = db.execute(
+            select(col(Contact.extra))
+            .where(col(Contact.campaign) == campaign.slug)
+            .limit(50)
         ).all()
     for (extra,) in sample:
         fields |= set((extra or {}).keys())
     return fields
 
 
-def template_problems(config: Config, campaign: Campaign, engine: Engine | None) -> list[str]:
+def template_problems(
+    config: Config, campaign: Campaign, engine: Engine | None
+) -> list[str]:
     path = scripts.template_path(config, campaign)
     if not path.exists():
         return [f"{path} does not exist; create it or fix the file name"]
@@ -123,8 +135,10 @@ def roster_problems(config: Config) -> list[str]:
 def contact_count(engine: Engine, slug: str) -> int:
     with session(engine) as db:
         return int(
-            db.exec(  # type: ignore[call-overload]
-                select(func.count()).select_from(Contact).where(Contact.campaign == slug)
+            db.execute(
+                select(func.count())
+                .select_from(Contact)
+                .where(col(Contact.campaign) == slug)
             ).scalar_one()
         )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -38,8 +39,12 @@ err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("-c", "--config", help="Campaigns file (default ./campaigns.yaml "
-                 "or $PHONEBANK_CONFIG).", show_default=False),
+    typer.Option(
+        "-c",
+        "--config",
+        help="Campaigns file (default ./campaigns.yaml or $PHONEBANK_CONFIG).",
+        show_default=False,
+    ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -54,7 +59,9 @@ state = State()
 @app.callback()
 def main(
     config: ConfigOption = None,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Log debug lines.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Log debug lines.")
+    ] = False,
 ) -> None:
     state.config_path = config
     quiet = logging.INFO if _long_running() else logging.WARNING
@@ -105,7 +112,9 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="Where to write the starter.")] = Path("."),
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write the starter.")
+    ] = Path("."),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
 ) -> None:
     """Write a working starter: campaigns.yaml, a script template, sample contacts."""
@@ -138,15 +147,34 @@ def check() -> None:
 def import_(
     campaign: Annotated[str, typer.Argument(help="Campaign slug.")],
     file: Annotated[Path, typer.Argument(help="Contact file (CSV, TSV, semicolons).")],
-    map_: Annotated[list[str] | None, typer.Option("--map", help="HEADER=FIELD; "
-                    "FIELD is external_id, first_name, last_name, phone, zip, state "
-                    "or extra:NAME. Repeatable.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows "
-                       "with a reason column to this CSV.")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="HEADER=FIELD; "
+            "FIELD is external_id, first_name, last_name, phone, zip, state "
+            "or extra:NAME. Repeatable.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; write nothing.")
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", help="Write rejected rows with a reason column to this CSV."
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            help="Force the column separator: ',', ';' or 'tab' (normally sniffed).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import contacts from an export (VAN, Action Network, Mobilize, NationBuilder...)."""
+    """Import contacts from an export (VAN, Action Network, Mobilize, NationBuilder)."""
     from phonebank import contacts, scripts
 
     cfg = _load()
@@ -158,9 +186,18 @@ def import_(
     needed = _run(scripts.required_fields, cfg, chosen)
     with _progress(not as_json) as progress:
         report = _run(
-            contacts.import_contacts, engine, cfg, chosen, file, mapping=mapping,
-            dry_run=dry_run, rejects_path=rejects, progress=progress,
-            required_fields=needed, now=_now(),
+            contacts.import_contacts,
+            engine,
+            cfg,
+            chosen,
+            file,
+            mapping=mapping,
+            dry_run=dry_run,
+            rejects_path=rejects,
+            progress=progress,
+            required_fields=needed,
+            now=_now(),
+            delimiter=_delimiter(delimiter),
         )
     if as_json:
         _json(report.to_json())
@@ -168,12 +205,23 @@ def import_(
     _print_import(report, dry_run, rejects)
 
 
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(text, text)
+    if value not in (",", ";", "\t"):
+        raise typer.BadParameter("use ',', ';' or 'tab'", param_hint="--delimiter")
+    return value
+
+
 def _parse_map(items: list[str]) -> dict[str, str]:
     mapping = {}
     for item in items:
         header, sep, field = item.partition("=")
         if not sep or not header.strip() or not field.strip():
-            raise typer.BadParameter(f"'{item}' is not HEADER=FIELD", param_hint="--map")
+            raise typer.BadParameter(
+                f"'{item}' is not HEADER=FIELD", param_hint="--map"
+            )
         mapping[header.strip()] = field.strip()
     return mapping
 
@@ -185,8 +233,12 @@ class _progress:
         self.bar: Progress | None = None
         if wanted and err.is_terminal:
             self.bar = Progress(
-                "[progress.description]{task.description}", BarColumn(),
-                DownloadColumn(), TimeRemainingColumn(), console=err, transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
             )
         self.task: Any = None
 
@@ -213,24 +265,35 @@ def _print_import(report: Any, dry_run: bool, rejects: Path | None) -> None:
     out.print(
         f"{data['rows']} rows: {verb} {data['imported']}, merged {data['duplicates']} "
         f"duplicates, suppressed {data['suppressed']} do-not-call, "
-        f"rejected {len(data['rejected'])}", highlight=False,
+        f"rejected {len(data['rejected'])}",
+        highlight=False,
     )
     for item in data["rejected"][:20]:
-        out.print(f"  line {item['line']}: {item['reason']}", markup=False, highlight=False)
+        out.print(
+            f"  line {item['line']}: {item['reason']}", markup=False, highlight=False
+        )
     if len(data["rejected"]) > 20:
         more = len(data["rejected"]) - 20
         hint = f" (all in {rejects})" if rejects else " (use --rejects FILE for all)"
         out.print(f"  ... and {more} more{hint}", markup=False)
     for item in data["warnings"][:10]:
-        out.print(f"  warning, line {item['line']}: {item['message']}", markup=False,
-                  highlight=False)
+        out.print(
+            f"  warning, line {item['line']}: {item['message']}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
 def script(
     campaign: Annotated[str, typer.Argument(help="Campaign slug.")],
-    contact: Annotated[str | None, typer.Option("--contact", help="Contact id, "
-                       "external id or phone; sample values if omitted.")] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            "--contact",
+            help="Contact id, external id or phone; sample values if omitted.",
+        ),
+    ] = None,
 ) -> None:
     """Print the whisper and the call sheet as a volunteer would get them."""
     from phonebank import checks, explain
@@ -249,8 +312,12 @@ def script(
 def why(
     campaign: Annotated[str, typer.Argument(help="Campaign slug.")],
     phone: Annotated[str, typer.Argument(help="The contact's phone (or id).")],
-    at: Annotated[str | None, typer.Option("--at", help="ISO-8601 moment, e.g. "
-                  "2026-11-03T18:30-05:00 (default: now).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="ISO-8601 moment, e.g. 2026-11-03T18:30-05:00 (default: now)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Explain whether a contact would be called at a moment, and every reason not."""
@@ -263,14 +330,19 @@ def why(
     if as_json:
         _json(verdict.to_json())
         return
-    out.print(f"{'Callable' if verdict.callable else 'Not callable'} at "
-              f"{moment.isoformat()}", highlight=False)
+    out.print(
+        f"{'Callable' if verdict.callable else 'Not callable'} at {moment.isoformat()}",
+        highlight=False,
+    )
     for reason in verdict.reasons:
         out.print(f"  - {reason}", markup=False, highlight=False)
     for zone in verdict.time_zones:
-        out.print(f"  zone {zone['zone']}: {zone['local_time']} "
-                  f"({'inside' if zone['inside'] else 'outside'} calling hours)",
-                  markup=False, highlight=False)
+        out.print(
+            f"  zone {zone['zone']}: {zone['local_time']} "
+            f"({'inside' if zone['inside'] else 'outside'} calling hours)",
+            markup=False,
+            highlight=False,
+        )
     if verdict.next_callable_at:
         out.print(f"  next callable at {verdict.next_callable_at.isoformat()}")
 
@@ -281,11 +353,13 @@ def _parse_moment(text: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"'{text}' is not ISO-8601, e.g. 2026-11-03T18:30-05:00",
-                                 param_hint="--at") from None
+        raise typer.BadParameter(
+            f"'{text}' is not ISO-8601, e.g. 2026-11-03T18:30-05:00", param_hint="--at"
+        ) from None
     if moment.tzinfo is None:
-        raise typer.BadParameter("give a UTC offset, e.g. 2026-11-03T18:30-05:00 or Z",
-                                 param_hint="--at")
+        raise typer.BadParameter(
+            "give a UTC offset, e.g. 2026-11-03T18:30-05:00 or Z", param_hint="--at"
+        )
     return moment.astimezone(UTC)
 
 
@@ -293,8 +367,14 @@ def _parse_moment(text: str | None) -> datetime:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the built-in Plivo "
-                       "sandbox instead of Plivo (no credentials needed).")] = False,
+    sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--sandbox",
+            help="Use the built-in Plivo "
+            "sandbox instead of Plivo (no credentials needed).",
+        ),
+    ] = False,
 ) -> None:
     """Run the webhook server and the window scheduler (one long-lived process)."""
     from phonebank import server
@@ -305,18 +385,33 @@ def serve(
 
 @app.command()
 def demo(
-    volunteers: Annotated[int, typer.Option("--volunteers", min=1, max=50,
-                          help="Simulated volunteers.")] = 8,
-    speed: Annotated[float, typer.Option("--speed", min=1.0, help="Time compression "
-                     "(simulated seconds per real second).")] = 120.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same run.")] = 7,
+    volunteers: Annotated[
+        int, typer.Option("--volunteers", min=1, max=50, help="Simulated volunteers.")
+    ] = 8,
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed",
+            min=1.0,
+            help="Time compression (simulated seconds per real second).",
+        ),
+    ] = 120.0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; same seed, same run.")
+    ] = 7,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a whole phone bank on the sandbox with example contacts; print the report."""
     from phonebank import demo as demo_module
 
-    report = _run(demo_module.run, volunteers=volunteers, speed=speed, seed=seed,
-                  console=err, quiet=as_json)
+    report = _run(
+        demo_module.run,
+        volunteers=volunteers,
+        speed=speed,
+        seed=seed,
+        console=err,
+        quiet=as_json,
+    )
     if as_json:
         _json(report)
     else:
@@ -328,22 +423,32 @@ def sandbox_cmd(
     port: Annotated[int, typer.Option(help="Port for the sandbox's Plivo API.")] = 8100,
     speed: Annotated[float, typer.Option(help="Time compression.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    log: Annotated[Path | None, typer.Option("--log", help="Append every event as a "
-                   "JSON line to this file, and print them.")] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="Append every event as a JSON line to this file, and print them.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the Plivo sandbox alone, pointed at `serve`'s public URL, for manual tests."""
+    """Run the Plivo sandbox alone, pointed at `serve`'s public URL (manual tests)."""
     from phonebank import server
     from phonebank.sandbox import run_standalone
 
     cfg = _load()
     public = cfg.settings.public_url
-    engine = _engine(cfg)
-    roster = _run(server.sandbox_parties, cfg, engine)
     run_standalone(
-        host="127.0.0.1", port=port, auth_id=server.SANDBOX_AUTH_ID,
-        auth_token=server.SANDBOX_AUTH_TOKEN, answer_url=f"{public}/plivo/answer",
-        hangup_url=f"{public}/plivo/hangup", checkin_number=cfg.settings.checkin_number,
-        volunteers=roster, speed=speed, seed=seed, log_path=log,
+        host="127.0.0.1",
+        port=port,
+        auth_id=server.SANDBOX_AUTH_ID,
+        auth_token=server.SANDBOX_AUTH_TOKEN,
+        answer_url=f"{public}/plivo/answer",
+        hangup_url=f"{public}/plivo/hangup",
+        checkin_number=cfg.settings.checkin_number,
+        volunteers=[],
+        speed=speed,
+        seed=seed,
+        log_path=log,
     )
 
 
@@ -392,8 +497,12 @@ def export(
 @app.command("call-volunteers")
 def call_volunteers_cmd(
     campaign: Annotated[str, typer.Argument(help="Campaign slug.")],
-    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url", help="Base URL "
-                           "of a running `phonebank sandbox`.")] = None,
+    sandbox_url: Annotated[
+        str | None,
+        typer.Option(
+            "--sandbox-url", help="Base URL of a running `phonebank sandbox`."
+        ),
+    ] = None,
 ) -> None:
     """Call every call-me volunteer now (as a window opening does)."""
     from phonebank import server
@@ -416,11 +525,21 @@ def call_volunteers_cmd(
 @volunteers_app.command("add")
 def volunteers_add(
     name: Annotated[str, typer.Argument(help="Full name, as the volunteer hears it.")],
-    phone: Annotated[str, typer.Argument(help="Their phone, for call-me and lockouts.")],
-    pin: Annotated[str, typer.Option("--pin", prompt=True, hide_input=True,
-                   help="4-8 digits; unique per volunteer.")],
-    call_me: Annotated[bool, typer.Option("--call-me", help="Call them when a "
-                       "window opens.")] = False,
+    phone: Annotated[
+        str, typer.Argument(help="Their phone, for call-me and lockouts.")
+    ],
+    pin: Annotated[
+        str,
+        typer.Option(
+            "--pin",
+            prompt=True,
+            hide_input=True,
+            help="4-8 digits; unique per volunteer.",
+        ),
+    ],
+    call_me: Annotated[
+        bool, typer.Option("--call-me", help="Call them when a window opens.")
+    ] = False,
 ) -> None:
     """Add a volunteer and print their private call-sheet link."""
     from phonebank import volunteers
@@ -429,8 +548,10 @@ def volunteers_add(
     cfg = _load()
     try:
         entry = VolunteerEntry(name=name, phone=phone, pin=pin, call_me=call_me)
-    except ValueError as exc:
-        message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        message = "; ".join(
+            e["msg"].removeprefix("Value error, ") for e in exc.errors()
+        )
         raise _fail(PhonebankError(f"Error: {message}.")) from None
     view = _run(volunteers.add, _engine(cfg), cfg, entry)
     out.print(f"added {view.name}; call sheet: {view.sheet_url}", highlight=False)
@@ -453,7 +574,9 @@ def volunteers_list(as_json: JsonFlag = False) -> None:
 
 
 @volunteers_app.command("remove")
-def volunteers_remove(phone: Annotated[str, typer.Argument(help="Their phone.")]) -> None:
+def volunteers_remove(
+    phone: Annotated[str, typer.Argument(help="Their phone.")],
+) -> None:
     """Remove a volunteer; their PIN and link stop working at once."""
     from phonebank import volunteers
 
@@ -521,10 +644,46 @@ def dnc_list(as_json: JsonFlag = False) -> None:
 
 
 @dnc_app.command("import")
-def dnc_import(file: Annotated[Path, typer.Argument(help="A file with a phone column.")]) -> None:
+def dnc_import(
+    file: Annotated[Path, typer.Argument(help="A file with a phone column.")],
+    as_json: JsonFlag = False,
+) -> None:
     """Add every number in a file to the do-not-call list."""
     from phonebank import contacts
 
     cfg = _load()
-    report = _run(contacts.import_dnc, _engine(cfg), file, source=str(file.name), now=_now())
-    _json(report.to_json()) if False else out.print(str(report), markup=False)
+    report = _run(
+        contacts.import_dnc, _engine(cfg), file, source=str(file.name), now=_now()
+    )
+    data = report.to_json()
+    if as_json:
+        _json(data)
+        return
+    out.print(
+        f"{data['rows']} rows: added {data['added']}, already listed "
+        f"{data['already_listed']}, {data['contacts_marked']} contacts taken out of "
+        f"campaigns, rejected {len(data['rejected'])}",
+        highlight=False,
+    )
+    for item in data["rejected"][:20]:
+        out.print(
+            f"  line {item['line']}: {item['reason']}", markup=False, highlight=False
+        )
+
+
+def run() -> None:
+    """Console entry point: `-c FILE` may also follow the command name."""
+    args, moved, index = sys.argv[1:], [], 0
+    rest = []
+    while index < len(args):
+        arg = args[index]
+        if arg in ("-c", "--config") and index + 1 < len(args):
+            moved += [arg, args[index + 1]]
+            index += 2
+            continue
+        if arg.startswith("--config="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    app(args=moved + rest, prog_name="phonebank")

@@ -13,7 +13,8 @@ import random
 import shutil
 import tempfile
 import time
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 from rich.console import Console
 from sqlalchemy import select
+from sqlmodel import col
 
 from phonebank import config as config_module
 from phonebank import contacts, db, reports, scripts, server, volunteers, web
@@ -61,8 +63,9 @@ def _team(count: int, seed: int) -> list[tuple[VolunteerEntry, VolunteerParty]]:
         phone = f"+1202555{150 + n:04d}"
         pin = f"{rng.randrange(10**5, 10**6)}"
         entry = VolunteerEntry(name=name, phone=phone, pin=pin)
-        party = VolunteerParty(phone=phone, pin=pin, name=name,
-                               shift_range=(5400.0, 7200.0))
+        party = VolunteerParty(
+            phone=phone, pin=pin, name=name, shift_range=(5400.0, 7200.0)
+        )
         team.append((entry, party))
     return team
 
@@ -76,8 +79,9 @@ def run(
 ) -> dict[str, Any]:
     """Run the demo and return its report (see README for the keys)."""
     with tempfile.TemporaryDirectory(prefix="phonebank-demo-") as tmp:
-        return _run(Path(tmp), volunteers, speed, seed, console or Console(stderr=True),
-                    quiet)
+        return _run(
+            Path(tmp), volunteers, speed, seed, console or Console(stderr=True), quiet
+        )
 
 
 def _run(
@@ -88,8 +92,12 @@ def _run(
     engine = db.make_engine(cfg.database_url)
     clock = SimClock(demo_start(datetime.now(UTC).date()), speed)
     imported = contacts.import_contacts(
-        engine, cfg, campaign, EXAMPLES / "contacts.csv",
-        required_fields=scripts.required_fields(cfg, campaign), now=clock.now(),
+        engine,
+        cfg,
+        campaign,
+        EXAMPLES / "contacts.csv",
+        required_fields=scripts.required_fields(cfg, campaign),
+        now=clock.now(),
     )
     if not quiet:
         data = imported.to_json()
@@ -102,8 +110,9 @@ def _run(
     team = _team(count, seed)
     for entry, _ in team:
         volunteers.add(engine, cfg, entry, replace=True)
-    lab = Sandbox(server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN, clock=clock,
-                  seed=seed)
+    lab = Sandbox(
+        server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN, clock=clock, seed=seed
+    )
     web_server = server.Background(None)
     cfg = server.with_public_url(cfg, web_server.url)
     web_server.set_app(web.create_app(cfg, engine, clock, server.SANDBOX_AUTH_TOKEN))
@@ -115,8 +124,9 @@ def _run(
     lab.start()
     started = clock.now()
     try:
-        lab.start_team([p for _, p in team], cfg.settings.checkin_number,
-                       spread_seconds=600)
+        lab.start_team(
+            [p for _, p in team], cfg.settings.checkin_number, spread_seconds=600
+        )
         _watch(lab, engine, cfg, clock, console, quiet)
     finally:
         lab.stop()
@@ -132,7 +142,11 @@ def _run(
 
 
 def _watch(
-    lab: Sandbox, engine: Any, cfg: Config, clock: SimClock, console: Console,
+    lab: Sandbox,
+    engine: Any,
+    cfg: Config,
+    clock: SimClock,
+    console: Console,
     quiet: bool,
 ) -> None:
     deadline = time.monotonic() + REAL_SECONDS_CAP
@@ -146,7 +160,8 @@ def _watch(
             answered = sum(1 for d in dials if d.get("outcome") in ("human", "machine"))
             console.print(
                 f"{local:%a %H:%M} dials {len(dials):4d}  answered {answered:4d}",
-                highlight=False, end="\r",
+                highlight=False,
+                end="\r",
             )
     if not quiet:
         console.print()
@@ -161,9 +176,9 @@ def calls_outside_hours(dials: list[dict[str, Any]], engine: Any, cfg: Config) -
     campaign = cfg.campaign(CAMPAIGN)
     hours = campaign.calling_hours
     with db.session(engine) as session:
-        stored = dict(session.exec(  # type: ignore[call-overload]
-            select(Contact.phone, Contact.time_zones)
-        ).all())
+        stored = dict(
+            session.execute(select(col(Contact.phone), col(Contact.time_zones))).all()
+        )
     outside = 0
     for dial in dials:
         number = str(dial.get("to", ""))

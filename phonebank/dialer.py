@@ -12,10 +12,12 @@ import logging
 import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from phonebank.config import Campaign
 from phonebank.db import session, utc
@@ -75,8 +77,8 @@ class _ZoneCache:
         cached = self._keys.get(slug)
         if cached and _time.monotonic() - cached[0] < ZONE_CACHE_SECONDS:
             return cached[1]
-        rows = db.exec(  # type: ignore[call-overload]
-            select(Contact.tz_key).where(Contact.campaign == slug).distinct()
+        rows = db.execute(
+            select(col(Contact.tz_key)).where(col(Contact.campaign) == slug).distinct()
         ).all()
         keys = [row[0] for row in rows if row[0]]
         self._keys[slug] = (_time.monotonic(), keys)
@@ -90,14 +92,16 @@ zone_cache = _ZoneCache()
 
 
 def _callable_filter(campaign: Campaign, zones: list[str], now: datetime) -> list:
-    on_dnc = exists().where(DoNotCall.phone == Contact.phone)
+    on_dnc = exists().where(col(DoNotCall.phone) == col(Contact.phone))
     return [
-        Contact.campaign == campaign.slug,
-        Contact.status == "open",
-        Contact.attempts < campaign.max_attempts,
-        or_(Contact.next_attempt_at.is_(None), Contact.next_attempt_at <= now),
-        or_(Contact.claimed_by.is_(None), Contact.claim_expires_at < now),
-        Contact.tz_key.in_(zones),  # type: ignore[union-attr]
+        col(Contact.campaign) == campaign.slug,
+        col(Contact.status) == "open",
+        col(Contact.attempts) < campaign.max_attempts,
+        or_(
+            col(Contact.next_attempt_at).is_(None), col(Contact.next_attempt_at) <= now
+        ),
+        or_(col(Contact.claimed_by).is_(None), col(Contact.claim_expires_at) < now),
+        col(Contact.tz_key).in_(zones),
         ~on_dnc,
     ]
 
@@ -116,27 +120,30 @@ def claim_next(
         if not zones:
             return None
         pick = (
-            select(Contact.id)
+            select(col(Contact.id))
             .where(and_(*_callable_filter(campaign, zones, now)))
-            .order_by(Contact.attempts, Contact.next_attempt_at, Contact.id)
+            .order_by(
+                col(Contact.attempts), col(Contact.next_attempt_at), col(Contact.id)
+            )
             .limit(1)
         )
         if engine.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
-        claimed = db.exec(  # type: ignore[call-overload]
+        claimed = db.execute(
             update(Contact)
-            .where(Contact.id == pick.scalar_subquery())
+            .where(col(Contact.id) == pick.scalar_subquery())
             .values(claimed_by=shift.id, claim_expires_at=now + hold)
-            .returning(Contact.id)
+            .returning(col(Contact.id))
         ).first()
         if claimed is None:
             return None
 
-        contact = db.get(Contact, claimed[0])
+        contact_id = cast(int, claimed[0])
+        contact = db.get(Contact, contact_id)
         assert contact is not None and shift.id is not None
         attempt = Attempt(
             campaign=campaign.slug,
-            contact_id=claimed[0],
+            contact_id=contact_id,
             shift_id=shift.id,
             volunteer_id=shift.volunteer_id,
             call_uuid=shift.call_uuid,
@@ -156,11 +163,11 @@ def start_dial(engine: Engine, attempt_id: int, now: datetime, ring: int) -> boo
             return False
         attempt.state = "dialing"
         attempt.dialed_at = now
-        db.exec(  # type: ignore[call-overload]
+        db.execute(
             update(Contact)
-            .where(Contact.id == attempt.contact_id)
+            .where(col(Contact.id) == attempt.contact_id)
             .values(
-                attempts=Contact.attempts + 1,
+                attempts=col(Contact.attempts) + 1,
                 claim_expires_at=now + timedelta(seconds=ring) + CALL_LIMIT,
             )
         )
@@ -252,9 +259,9 @@ def add_do_not_call(
     added = db.get(DoNotCall, phone) is None
     if added:
         db.add(DoNotCall(phone=phone, reason=reason, source=source, created_at=now))
-    db.exec(  # type: ignore[call-overload]
+    db.execute(
         update(Contact)
-        .where(Contact.phone == phone, Contact.status == "open")
+        .where(col(Contact.phone) == phone, col(Contact.status) == "open")
         .values(status="dnc", next_attempt_at=None)
     )
     return added
@@ -266,9 +273,7 @@ def close_shift(
     """End a shift: release what was not dialed, settle what was left open."""
     with session(engine) as db:
         shift = (
-            db.exec(  # type: ignore[call-overload]
-                select(Shift).where(Shift.call_uuid == call_uuid)
-            )
+            db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
             .scalars()
             .first()
         )
@@ -276,9 +281,9 @@ def close_shift(
             return shift
         shift.ended_at = now
         open_attempts = (
-            db.exec(  # type: ignore[call-overload]
+            db.execute(
                 select(Attempt).where(
-                    Attempt.shift_id == shift.id, Attempt.state != "done"
+                    col(Attempt.shift_id) == shift.id, col(Attempt.state) != "done"
                 )
             )
             .scalars()
@@ -296,9 +301,9 @@ def _abandon(
     if attempt.state == "claimed":
         attempt.outcome = "not_dialed"
         attempt.state = "done"
-        db.exec(  # type: ignore[call-overload]
+        db.execute(
             update(Contact)
-            .where(Contact.id == attempt.contact_id)
+            .where(col(Contact.id) == attempt.contact_id)
             .values(claimed_by=None, claim_expires_at=None)
         )
         return
@@ -315,12 +320,15 @@ def _abandon(
 def release_stale_claims(engine: Engine, now: datetime) -> int:
     """Return contacts held past their claim to the queue (a shift vanished)."""
     with session(engine) as db:
-        stale = db.exec(  # type: ignore[call-overload]
+        stale = db.execute(
             update(Contact)
-            .where(Contact.claimed_by.is_not(None), Contact.claim_expires_at < now)
+            .where(
+                col(Contact.claimed_by).is_not(None),
+                col(Contact.claim_expires_at) < now,
+            )
             .values(claimed_by=None, claim_expires_at=None)
         )
-        count = stale.rowcount or 0
+        count = cast(CursorResult[Any], stale).rowcount or 0
     if count:
         log.warning("returned %d contacts held by vanished shifts to the queue", count)
     return count
@@ -329,13 +337,13 @@ def release_stale_claims(engine: Engine, now: datetime) -> int:
 def contacts_left(engine: Engine, campaign: Campaign) -> int:
     with session(engine) as db:
         return int(
-            db.exec(  # type: ignore[call-overload]
+            db.execute(
                 select(func.count())
                 .select_from(Contact)
                 .where(
-                    Contact.campaign == campaign.slug,
-                    Contact.status == "open",
-                    Contact.attempts < campaign.max_attempts,
+                    col(Contact.campaign) == campaign.slug,
+                    col(Contact.status) == "open",
+                    col(Contact.attempts) < campaign.max_attempts,
                 )
             ).scalar_one()
         )
@@ -349,14 +357,14 @@ def shift_by_id(engine: Engine, shift_id: int) -> Shift | None:
 def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | None:
     """When the next contact becomes callable, counting retries and zones."""
     with session(engine) as db:
-        rows = db.exec(  # type: ignore[call-overload]
-            select(Contact.tz_key, func.min(Contact.next_attempt_at))
+        rows = db.execute(
+            select(col(Contact.tz_key), func.min(col(Contact.next_attempt_at)))
             .where(
-                Contact.campaign == campaign.slug,
-                Contact.status == "open",
-                Contact.attempts < campaign.max_attempts,
+                col(Contact.campaign) == campaign.slug,
+                col(Contact.status) == "open",
+                col(Contact.attempts) < campaign.max_attempts,
             )
-            .group_by(Contact.tz_key)
+            .group_by(col(Contact.tz_key))
         ).all()
     times = []
     for key, earliest in rows:

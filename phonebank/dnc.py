@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
+from sqlmodel import col
 
 from phonebank.config import parse_phone
 from phonebank.db import session, utc
@@ -27,7 +29,9 @@ def _number(phone: str) -> str:
     try:
         return parse_phone(phone)
     except ValueError as exc:
-        raise PhonebankError(f"Error: {exc}. Give the number with its area code.") from None
+        raise PhonebankError(
+            f"Error: {exc}. Give the number with its area code."
+        ) from None
 
 
 def add(engine: Engine, phone: str, reason: str, now: datetime) -> bool:
@@ -42,19 +46,23 @@ def remove(engine: Engine, phone: str) -> int:
     with session(engine) as db:
         row = db.get(DoNotCall, number)
         if row is None:
-            raise NotFound(f"{phone} is not on the do-not-call list", "Check `dnc list`")
+            raise NotFound(
+                f"{phone} is not on the do-not-call list", "Check `dnc list`"
+            )
         db.delete(row)
-        result = db.exec(  # type: ignore[call-overload]
+        result = db.execute(
             update(Contact)
-            .where(Contact.phone == number, Contact.status == "dnc")
+            .where(col(Contact.phone) == number, col(Contact.status) == "dnc")
             .values(status="open")
         )
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def listing(engine: Engine) -> list[Entry]:
     with session(engine) as db:
-        rows = db.exec(  # type: ignore[call-overload]
-            select(DoNotCall).order_by(DoNotCall.created_at)
-        ).scalars().all()
+        rows = (
+            db.execute(select(DoNotCall).order_by(col(DoNotCall.created_at)))
+            .scalars()
+            .all()
+        )
         return [Entry(r.phone, r.reason, r.source, utc(r.created_at)) for r in rows]

@@ -7,6 +7,7 @@ from datetime import datetime
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from phonebank import scripts
 from phonebank.config import Campaign, Config
@@ -19,18 +20,28 @@ from phonebank.models import Contact, DoNotCall
 def find_contact(engine: Engine, campaign: Campaign, id_or_phone: str) -> Contact:
     """A contact by database id, external id or phone number."""
     with session(engine) as db:
-        query = select(Contact).where(Contact.campaign == campaign.slug)
+        query = select(Contact).where(col(Contact.campaign) == campaign.slug)
         if id_or_phone.isdigit() and len(id_or_phone) < 9:
-            found = db.exec(query.where(Contact.id == int(id_or_phone))).scalars().first()  # type: ignore[call-overload]
+            found = (
+                db.execute(query.where(col(Contact.id) == int(id_or_phone)))
+                .scalars()
+                .first()
+            )
             if found:
                 return found
-        found = db.exec(  # type: ignore[call-overload]
-            query.where(Contact.external_id == id_or_phone)
-        ).scalars().first()
+        found = (
+            db.execute(query.where(col(Contact.external_id) == id_or_phone))
+            .scalars()
+            .first()
+        )
         if found:
             return found
         phone = _e164(id_or_phone, campaign.contacts.country)
-        found = db.exec(query.where(Contact.phone == phone)).scalars().first() if phone else None  # type: ignore[call-overload]
+        found = (
+            db.execute(query.where(col(Contact.phone) == phone)).scalars().first()
+            if phone
+            else None
+        )
         if found:
             return found
     raise NotFound(

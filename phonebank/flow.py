@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from phonebank import callflow, dialer, hours, scripts, volunteers
 from phonebank.callflow import Urls
@@ -334,9 +335,7 @@ class Flow:
             return None
         with session(self.engine) as db:
             return (
-                db.exec(  # type: ignore[call-overload]
-                    select(Shift).where(Shift.call_uuid == call_uuid)
-                )
+                db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
                 .scalars()
                 .first()
             )
@@ -363,10 +362,10 @@ class Flow:
     ) -> tuple[Contact, Attempt] | None:
         with session(self.engine) as db:
             attempt = (
-                db.exec(  # type: ignore[call-overload]
+                db.execute(
                     select(Attempt)
-                    .where(Attempt.shift_id == shift.id, Attempt.id > after)
-                    .order_by(Attempt.id)
+                    .where(col(Attempt.shift_id) == shift.id, col(Attempt.id) > after)
+                    .order_by(col(Attempt.id))
                     .limit(1)
                 )
                 .scalars()
@@ -383,16 +382,16 @@ class Flow:
         if volunteer is None:
             return None
         with session(self.engine) as db:
-            row = db.exec(  # type: ignore[call-overload]
+            row = db.execute(
                 select(Attempt, Contact)
-                .join(Shift, Shift.id == Attempt.shift_id)
-                .join(Contact, Contact.id == Attempt.contact_id)
+                .join(Shift, col(Shift.id) == col(Attempt.shift_id))
+                .join(Contact, col(Contact.id) == col(Attempt.contact_id))
                 .where(
-                    Shift.volunteer_id == volunteer.id,
-                    Shift.ended_at.is_(None),  # type: ignore[union-attr]
-                    Attempt.state.in_(("dialing", "awaiting_result")),  # type: ignore[attr-defined]
+                    col(Shift.volunteer_id) == volunteer.id,
+                    col(Shift.ended_at).is_(None),
+                    col(Attempt.state).in_(("dialing", "awaiting_result")),
                 )
-                .order_by(Attempt.id.desc())  # type: ignore[union-attr]
+                .order_by(col(Attempt.id).desc())  # type: ignore[union-attr]
                 .limit(1)
             ).first()
         if row is None:

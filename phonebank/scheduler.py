@@ -48,7 +48,7 @@ def build(
     config: Config,
     engine: Engine,
     clock: Clock,
-    on_open: Callable[[Campaign], None],
+    on_open: Callable[[Campaign], object],
 ) -> BackgroundScheduler:
     """A scheduler with the window jobs and the stale-claim sweep, not started."""
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -56,7 +56,10 @@ def build(
         for edge, trigger in window_triggers(campaign):
             job = _opened if edge == "open" else _closed
             scheduler.add_job(
-                job, trigger, args=[campaign, on_open], misfire_grace_time=300,
+                job,
+                trigger,
+                args=[campaign, on_open],
+                misfire_grace_time=300,
                 name=f"{campaign.slug} window {edge}",
             )
     scheduler.add_job(
@@ -67,7 +70,7 @@ def build(
     return scheduler
 
 
-def _opened(campaign: Campaign, on_open: Callable[[Campaign], None]) -> None:
+def _opened(campaign: Campaign, on_open: Callable[[Campaign], object]) -> None:
     log.info("window open: %s", campaign.slug)
     try:
         on_open(campaign)
@@ -75,5 +78,5 @@ def _opened(campaign: Campaign, on_open: Callable[[Campaign], None]) -> None:
         log.exception("calling volunteers for %s failed", campaign.slug)
 
 
-def _closed(campaign: Campaign, on_open: Callable[[Campaign], None]) -> None:
+def _closed(campaign: Campaign, on_open: Callable[[Campaign], object]) -> None:
     log.info("window closed: %s; volunteers finish their current call", campaign.slug)

@@ -72,7 +72,8 @@ def _load(config: Config, campaign: Campaign, html: bool) -> Any:
         raise TemplateProblem(
             str(template_path(config, campaign)),
             "the file does not exist",
-            f"Create it in {config.scripts_dir} or fix campaigns[{campaign.slug}].script",
+            f"Create it in {config.scripts_dir} or fix "
+            f"campaigns[{campaign.slug}].script",
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateProblem(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import uvicorn
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from phonebank import db, scheduler, volunteers, web
 from phonebank.callflow import Urls
@@ -57,7 +58,9 @@ class Background:
     (the app needs its own public URL to check signatures).
     """
 
-    def __init__(self, app: object | None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: object | None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
@@ -99,12 +102,18 @@ def call_volunteers(
     """Call every call-me volunteer not already on a shift; returns call UUIDs."""
     urls = Urls(config.settings.public_url)
     with db.session(engine) as session:
-        busy = select(Shift.volunteer_id).where(Shift.ended_at.is_(None))  # type: ignore[union-attr]
-        people = session.exec(  # type: ignore[call-overload]
-            select(Volunteer).where(
-                Volunteer.call_me, Volunteer.active, Volunteer.id.not_in(busy)  # type: ignore[union-attr]
+        busy = select(col(Shift.volunteer_id)).where(col(Shift.ended_at).is_(None))  # type: ignore[union-attr]
+        people = (
+            session.execute(
+                select(Volunteer).where(
+                    col(Volunteer.call_me),
+                    col(Volunteer.active),
+                    col(Volunteer.id).not_in(busy),
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     placed = []
     for person in people:
         placed.append(
@@ -138,9 +147,7 @@ def running(
         server.stop()
 
 
-def serve(
-    config: Config, host: str, port: int, sandbox: bool = False
-) -> None:
+def serve(config: Config, host: str, port: int, sandbox: bool = False) -> None:
     """Run the webhook server and the scheduler until interrupted."""
     clock = SystemClock()
     engine = db.make_engine(config.database_url)
@@ -156,23 +163,35 @@ def serve(
         )
         base = lab.start(host="127.0.0.1", port=0)
         creds = Credentials(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN)
-        log.info("sandbox Plivo at %s (check-in number %s)", base,
-                 config.settings.checkin_number)
+        log.info(
+            "sandbox Plivo at %s (check-in number %s)",
+            base,
+            config.settings.checkin_number,
+        )
     else:
         creds = credentials_from_env()
         base = None
     telephony = Telephony(creds.auth_id, creds.auth_token, base_url=base)
     jobs = scheduler.build(
-        config, engine, clock,
+        config,
+        engine,
+        clock,
         on_open=lambda c: call_volunteers(config, engine, telephony, c),
     )
     jobs.start()
-    log.info("serving %s on http://%s:%d (public URL %s)",
-             config.settings.organization, host, port, config.settings.public_url)
+    log.info(
+        "serving %s on http://%s:%d (public URL %s)",
+        config.settings.organization,
+        host,
+        port,
+        config.settings.public_url,
+    )
     try:
         uvicorn.run(
             web.create_app(config, engine, clock, creds.auth_token),
-            host=host, port=port, log_level="info",
+            host=host,
+            port=port,
+            log_level="info",
         )
     finally:
         jobs.shutdown(wait=False)

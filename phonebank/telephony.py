@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import plivo
@@ -54,7 +55,9 @@ def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
     log.warning(
         "Plivo request failed (%s), attempt %d of %d; retrying",
-        type(error).__name__ if error else "?", state.attempt_number, ATTEMPTS,
+        type(error).__name__ if error else "?",
+        state.attempt_number,
+        ATTEMPTS,
     )
 
 
@@ -112,15 +115,24 @@ class Telephony:
         """Place one call and return its UUID; never places it twice."""
         for attempt in retry_policy(self._wait_max):
             with attempt:
-                live = self._live_call_to(to) if attempt.retry_state.attempt_number > 1 else None
+                live = (
+                    self._live_call_to(to)
+                    if attempt.retry_state.attempt_number > 1
+                    else None
+                )
                 if live:
-                    log.warning("call to a number ending %s was placed after all", to[-4:])
+                    log.warning(
+                        "call to a number ending %s was placed after all", to[-4:]
+                    )
                     return live
                 self._pace()
                 response: Any = self._voice(
                     lambda: self.client.calls.create(
-                        from_=caller_id, to_=to, answer_url=answer_url,
-                        hangup_url=hangup_url, ring_timeout=ring,
+                        from_=caller_id,
+                        to_=to,
+                        answer_url=answer_url,
+                        hangup_url=hangup_url,
+                        ring_timeout=ring,
                     )
                 )
                 log.info("placed a call to a number ending %s", to[-4:])
@@ -132,7 +144,7 @@ class Telephony:
         digits = number.lstrip("+")
         uuids: Any = self._voice(lambda: self.client.live_calls.list_ids())
         for uuid in getattr(uuids, "calls", None) or []:
-            details: Any = self._voice(lambda u=uuid: self.client.live_calls.get(u))
+            details: Any = self._voice(partial(self.client.live_calls.get, uuid))
             if str(getattr(details, "to", "")).lstrip("+") == digits:
                 return str(uuid)
         return None

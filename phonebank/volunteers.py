@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from phonebank.config import Config, VolunteerEntry, parse_phone
 from phonebank.db import session, utc
@@ -80,18 +81,14 @@ def add(
     with session(engine) as db:
         pin_hash = hash_pin(db, entry.pin)
         holder = (
-            db.exec(  # type: ignore[call-overload]
-                select(Volunteer).where(Volunteer.pin_hash == pin_hash)
-            )
+            db.execute(select(Volunteer).where(col(Volunteer.pin_hash) == pin_hash))
             .scalars()
             .first()
         )
         if holder is not None and holder.phone != entry.phone:
             raise PinTaken(entry.name)
         existing = (
-            db.exec(  # type: ignore[call-overload]
-                select(Volunteer).where(Volunteer.phone == entry.phone)
-            )
+            db.execute(select(Volunteer).where(col(Volunteer.phone) == entry.phone))
             .scalars()
             .first()
         )
@@ -125,10 +122,10 @@ def sync_roster(engine: Engine, config: Config) -> int:
 
 def read_roster(path: Path) -> Iterable[VolunteerEntry]:
     """Volunteers from a CSV with name, phone, pin and optional call_me columns."""
-    from phonebank import tables
+    from phonebank.tables import open_table
 
-    for line, row in tables.read_roster(path):
-        if True:
+    with open_table(path) as table:
+        for line, row in table.rows():
             lowered = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
             try:
                 yield VolunteerEntry(
@@ -148,8 +145,10 @@ def read_roster(path: Path) -> Iterable[VolunteerEntry]:
 def listing(engine: Engine, config: Config) -> list[VolunteerView]:
     with session(engine) as db:
         rows = (
-            db.exec(  # type: ignore[call-overload]
-                select(Volunteer).where(Volunteer.active).order_by(Volunteer.name)
+            db.execute(
+                select(Volunteer)
+                .where(col(Volunteer.active))
+                .order_by(col(Volunteer.name))
             )
             .scalars()
             .all()
@@ -162,8 +161,10 @@ def remove(engine: Engine, phone: str) -> str:
     number = parse_phone(phone)
     with session(engine) as db:
         volunteer = (
-            db.exec(  # type: ignore[call-overload]
-                select(Volunteer).where(Volunteer.phone == number, Volunteer.active)
+            db.execute(
+                select(Volunteer).where(
+                    col(Volunteer.phone) == number, col(Volunteer.active)
+                )
             )
             .scalars()
             .first()
@@ -180,9 +181,9 @@ def remove(engine: Engine, phone: str) -> str:
 def by_pin(engine: Engine, pin: str) -> Volunteer | None:
     with session(engine) as db:
         return (
-            db.exec(  # type: ignore[call-overload]
+            db.execute(
                 select(Volunteer).where(
-                    Volunteer.pin_hash == hash_pin(db, pin), Volunteer.active
+                    col(Volunteer.pin_hash) == hash_pin(db, pin), col(Volunteer.active)
                 )
             )
             .scalars()
@@ -193,8 +194,10 @@ def by_pin(engine: Engine, pin: str) -> Volunteer | None:
 def by_token(engine: Engine, token: str) -> Volunteer | None:
     with session(engine) as db:
         return (
-            db.exec(  # type: ignore[call-overload]
-                select(Volunteer).where(Volunteer.token == token, Volunteer.active)
+            db.execute(
+                select(Volunteer).where(
+                    col(Volunteer.token) == token, col(Volunteer.active)
+                )
             )
             .scalars()
             .first()
@@ -219,7 +222,8 @@ def note_wrong_pin(
     with session(engine) as db:
         row = db.get(PinFailure, caller) or PinFailure(caller=caller)
         if row.last_key == key:
-            return row.locked_until is not None and utc(row.locked_until) > now
+            until = utc(row.locked_until)
+            return until is not None and until > now
         row.last_key = key
         row.failures += 1
         row.last_at = now

@@ -76,7 +76,7 @@ class Bank:
         with self.engine.begin() as conn:
             conn.execute(insert(Contact.__table__), rows)  # type: ignore[attr-defined]
         with db.session(self.engine) as session:
-            found = session.exec(select(Contact.id).order_by(Contact.id)).all()  # type: ignore[call-overload]
+            found = session.execute(select(Contact.id).order_by(Contact.id)).all()
         return [row[0] for row in found]
 
     def volunteer(
@@ -105,19 +105,19 @@ class Bank:
 
     def attempts(self) -> list[Attempt]:
         with db.session(self.engine) as session:
-            return list(session.exec(select(Attempt).order_by(Attempt.id)).scalars())  # type: ignore[call-overload]
+            return list(session.execute(select(Attempt).order_by(Attempt.id)).scalars())
 
     def contacts(self) -> list[Contact]:
         with db.session(self.engine) as session:
-            return list(session.exec(select(Contact).order_by(Contact.id)).scalars())  # type: ignore[call-overload]
+            return list(session.execute(select(Contact).order_by(Contact.id)).scalars())
 
     def shifts(self) -> list[Shift]:
         with db.session(self.engine) as session:
-            return list(session.exec(select(Shift).order_by(Shift.id)).scalars())  # type: ignore[call-overload]
+            return list(session.execute(select(Shift).order_by(Shift.id)).scalars())
 
     def do_not_call(self) -> list[str]:
         with db.session(self.engine) as session:
-            return [r.phone for r in session.exec(select(DoNotCall)).scalars()]  # type: ignore[call-overload]
+            return [r.phone for r in session.execute(select(DoNotCall)).scalars()]  # type: ignore[call-overload]
 
     def callbacks(self, path: str) -> list[dict[str, Any]]:
         return [

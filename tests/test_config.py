@@ -49,29 +49,47 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     found = problems_for(tmp_path, data)
     text = "\n".join(found)
     assert len(found) == 5, text
-    assert "campaigns[tenant-vote].caller_id: '555-1234' is not a valid phone number" in text
+    assert (
+        "campaigns[tenant-vote].caller_id: '555-1234' is not a valid phone number"
+        in text
+    )
     assert "campaigns[tenant-vote].colour: unknown key" in text
     assert "campaigns[tenant-vote].ring_timeout" in text and "15" in text
     assert "wider than the legal 08:00-21:00" in text
-    assert "21:00-17:00 ends before it starts" in text or "'funday' is not a day" in text
+    assert (
+        "21:00-17:00 ends before it starts" in text or "'funday' is not a day" in text
+    )
 
 
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"public_url": "phonebank.example.org"}, "public_url: 'phonebank.example.org'"),
+        (
+            {"public_url": "phonebank.example.org"},
+            "public_url: 'phonebank.example.org'",
+        ),
         ({"checkin_number": "12"}, "checkin_number: '12' is not a valid phone number"),
         ({"campaigns": []}, "campaigns: List should have at least 1 item"),
-        ({"volunteers": [{"name": "Ana", "phone": "+12025550111", "pin": "12"}]},
-         "a PIN is 4 to 8 digits"),
+        (
+            {"volunteers": [{"name": "Ana", "phone": "+12025550111", "pin": "12"}]},
+            "a PIN is 4 to 8 digits",
+        ),
         ({"campaign": {"time_zone": "Eastern"}}, "'Eastern' is not a time zone"),
         ({"campaign": {"windows": {"mon": ["17:30"]}}}, "is not a span"),
         ({"campaign": {"windows": {"mon": ["17:00-25:00"]}}}, "is not a time"),
         ({"campaign": {"slug": "Tenant Vote"}}, "use lowercase letters"),
-        ({"campaign": {"results": [{"key": "1", "label": "A"}, {"key": "1", "label": "B"}]}},
-         "result keys 1 are used twice"),
-        ({"campaign": {"results": [{"key": "2", "label": "Maybe", "final": False}]}},
-         "add retry_after"),
+        (
+            {
+                "campaign": {
+                    "results": [{"key": "1", "label": "A"}, {"key": "1", "label": "B"}]
+                }
+            },
+            "result keys 1 are used twice",
+        ),
+        (
+            {"campaign": {"results": [{"key": "2", "label": "Maybe", "final": False}]}},
+            "add retry_after",
+        ),
         ({"campaign": {"retry": {"busy": "soon"}}}, "'soon' is not a duration"),
     ],
 )
@@ -85,7 +103,12 @@ def test_config_errors_name_the_key_and_the_fix(
 def test_unquoted_yaml_times_are_read(tmp_path: Path) -> None:
     path = write_config(tmp_path, settings_dict())
     text = path.read_text().replace("'09:00-21:00'", "09:00-21:00")
-    path.write_text(text.replace("calling_hours: 09:00-21:00", "calling_hours:\n    start: 09:00\n    end: 20:30"))
+    path.write_text(
+        text.replace(
+            "calling_hours: 09:00-21:00",
+            "calling_hours:\n    start: 09:00\n    end: 20:30",
+        )
+    )
     cfg = config_module.load(path)
     assert str(cfg.campaigns[0].calling_hours.end) == "20:30:00"
 
@@ -113,8 +136,9 @@ def test_template_problems_are_found(tmp_path: Path) -> None:
 
 
 def test_window_that_can_never_open(tmp_path: Path) -> None:
-    data = settings_dict(campaign={"windows": {"sun": ["05:00-06:30"]},
-                                   "time_zone": "America/New_York"})
+    data = settings_dict(
+        campaign={"windows": {"sun": ["05:00-06:30"]}, "time_zone": "America/New_York"}
+    )
     cfg = config_module.load(write_config(tmp_path, data))
     found = checks.problems(cfg, None)
     assert found == [
@@ -156,7 +180,9 @@ def test_init_writes_a_starter_that_checks_clean(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "--force" in again.output
 
 
-def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_config(tmp_path, settings_dict())
     monkeypatch.setenv("PHONEBANK_CONFIG", str(path))
     result = runner.invoke(app, ["check"])

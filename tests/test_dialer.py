@@ -21,20 +21,35 @@ HOLD = timedelta(minutes=10)
 CAMPAIGN = Campaign.model_validate(BASE_CAMPAIGN)
 
 
-def add_contacts(engine: Engine, count: int, zones: list[str] | None = None,
-                 campaign: str = "tenant-vote", start: int = 0) -> None:
-    rows = [{
-        "campaign": campaign, "phone": f"+1202555{start + n:04d}", "extra": {},
-        "time_zones": zones or ["America/New_York"], "first_name": f"C{n}",
-    } for n in range(count)]
+def add_contacts(
+    engine: Engine,
+    count: int,
+    zones: list[str] | None = None,
+    campaign: str = "tenant-vote",
+    start: int = 0,
+) -> None:
+    rows = [
+        {
+            "campaign": campaign,
+            "phone": f"+1202555{start + n:04d}",
+            "extra": {},
+            "time_zones": zones or ["America/New_York"],
+            "first_name": f"C{n}",
+        }
+        for n in range(count)
+    ]
     with engine.begin() as conn:
         conn.execute(insert(Contact.__table__), rows)  # type: ignore[attr-defined]
 
 
 def new_shift(engine: Engine, n: int) -> Shift:
     with session(engine) as db:
-        shift = Shift(call_uuid=f"call-{n}", volunteer_id=n, campaign="tenant-vote",
-                      started_at=NOW)
+        shift = Shift(
+            call_uuid=f"call-{n}",
+            volunteer_id=n,
+            campaign="tenant-vote",
+            started_at=NOW,
+        )
         db.add(shift)
     return shift
 
@@ -72,8 +87,8 @@ def test_concurrent_claims_never_share_a_contact(any_engine: Engine) -> None:
     assert len(claimed) == 120
     assert len(set(claimed)) == 120
     with session(any_engine) as db:
-        holders = db.exec(select(Contact.claimed_by)).all()  # type: ignore[call-overload]
-        attempts = db.exec(select(Attempt.contact_id)).all()  # type: ignore[call-overload]
+        holders = db.execute(select(Contact.claimed_by)).all()
+        attempts = db.execute(select(Attempt.contact_id)).all()
     assert all(h[0] is not None for h in holders)
     assert len({a[0] for a in attempts}) == 120
 
@@ -89,8 +104,15 @@ def test_claims_skip_contacts_outside_calling_hours(any_engine: Engine) -> None:
 
     late = NOW + timedelta(hours=2, minutes=30)  # 20:30 NY, 11:30 Guam
     dialer.release_stale_claims(any_engine, late + HOLD * 2)
-    assert len([dialer.claim_next(any_engine, CAMPAIGN, shift, late, HOLD)
-                for _ in range(3)]) == 3
+    assert (
+        len(
+            [
+                dialer.claim_next(any_engine, CAMPAIGN, shift, late, HOLD)
+                for _ in range(3)
+            ]
+        )
+        == 3
+    )
 
     night = NOW + timedelta(hours=3, minutes=30)  # 21:30 in New York
     dialer.release_stale_claims(any_engine, night + HOLD * 2)
@@ -110,14 +132,17 @@ def test_expired_claims_return_to_the_queue(any_engine: Engine) -> None:
     assert got is not None and got[1].shift_id == other.id
 
 
-def _dial_once(engine: Engine, shift: Shift, now: datetime, outcome: str,
-               key: str | None = None) -> Contact:
+def _dial_once(
+    engine: Engine, shift: Shift, now: datetime, outcome: str, key: str | None = None
+) -> Contact:
     got = dialer.claim_next(engine, CAMPAIGN, shift, now, HOLD)
     assert got is not None
     contact, attempt = got
     assert attempt.id is not None
     dialer.start_dial(engine, attempt.id, now, 25)
-    dialer.record_dial(engine, CAMPAIGN, attempt.id, outcome, "", "b" if key else "", now)
+    dialer.record_dial(
+        engine, CAMPAIGN, attempt.id, outcome, "", "b" if key else "", now
+    )
     if outcome == "answered":
         dialer.record_result(engine, CAMPAIGN, attempt.id, key, now)
     with session(engine) as db:
@@ -135,7 +160,10 @@ def test_retries_stop_at_max_attempts(any_engine: Engine) -> None:
         assert contact.attempts == n
         moment += timedelta(minutes=31)
     assert contact.status == "done" and contact.next_attempt_at is None
-    assert dialer.claim_next(any_engine, CAMPAIGN, shift, moment + timedelta(days=1), HOLD) is None
+    assert (
+        dialer.claim_next(any_engine, CAMPAIGN, shift, moment + timedelta(days=1), HOLD)
+        is None
+    )
 
 
 def test_do_not_call_result_takes_the_number_out_everywhere(any_engine: Engine) -> None:
@@ -145,7 +173,7 @@ def test_do_not_call_result_takes_the_number_out_everywhere(any_engine: Engine) 
     contact = _dial_once(any_engine, shift, NOW, "answered", key="9")
     assert contact.status == "dnc"
     with session(any_engine) as db:
-        statuses = sorted(c[0] for c in db.exec(select(Contact.status)).all())  # type: ignore[call-overload]
+        statuses = sorted(c[0] for c in db.execute(select(Contact.status)).all())
         listed = db.get(DoNotCall, contact.phone)
     assert statuses == ["dnc", "dnc"]
     assert listed is not None and listed.source == "tenant-vote"
@@ -165,7 +193,9 @@ def test_do_not_call_result_takes_the_number_out_everywhere(any_engine: Engine) 
         ("answered", None, 1, ("open", timedelta(hours=4))),
     ],
 )
-def test_plan_after(outcome: str, key: str | None, attempts: int, expected: Any) -> None:
+def test_plan_after(
+    outcome: str, key: str | None, attempts: int, expected: Any
+) -> None:
     plan = dialer.plan_after(CAMPAIGN, outcome, key, attempts, NOW)
     status, delay = expected
     assert plan.status == status

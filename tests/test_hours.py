@@ -75,15 +75,37 @@ def test_calling_hours_hold_in_every_zone(
         # Spring forward, 2026-03-08: 02:00 EST jumps to 03:00 EDT.
         ("spring day, before hours", at("2026-03-08 08:59", NY), False),
         ("spring day, inside", at("2026-03-08 09:00", NY), True),
-        ("spring day, 13:00 UTC is 09:00 EDT", datetime(2026, 3, 8, 13, 0, tzinfo=UTC), True),
-        ("the day before, 13:00 UTC is 08:00 EST", datetime(2026, 3, 7, 13, 0, tzinfo=UTC), False),
+        (
+            "spring day, 13:00 UTC is 09:00 EDT",
+            datetime(2026, 3, 8, 13, 0, tzinfo=UTC),
+            True,
+        ),
+        (
+            "the day before, 13:00 UTC is 08:00 EST",
+            datetime(2026, 3, 7, 13, 0, tzinfo=UTC),
+            False,
+        ),
         # Fall back, 2026-11-01: 02:00 EDT falls to 01:00 EST.
-        ("eve of fall day, 01:00 UTC is 21:00 EDT", datetime(2026, 11, 1, 1, 0, tzinfo=UTC), False),
-        ("fall day, 14:00 UTC is 09:00 EST", datetime(2026, 11, 1, 14, 0, tzinfo=UTC), True),
-        ("fall day, 13:30 UTC is 08:30 EST", datetime(2026, 11, 1, 13, 30, tzinfo=UTC), False),
+        (
+            "eve of fall day, 01:00 UTC is 21:00 EDT",
+            datetime(2026, 11, 1, 1, 0, tzinfo=UTC),
+            False,
+        ),
+        (
+            "fall day, 14:00 UTC is 09:00 EST",
+            datetime(2026, 11, 1, 14, 0, tzinfo=UTC),
+            True,
+        ),
+        (
+            "fall day, 13:30 UTC is 08:30 EST",
+            datetime(2026, 11, 1, 13, 30, tzinfo=UTC),
+            False,
+        ),
     ],
 )
-def test_dst_days(server_zone: str, name: str, moment: datetime, expected: bool) -> None:
+def test_dst_days(
+    server_zone: str, name: str, moment: datetime, expected: bool
+) -> None:
     assert hours.within_calling_hours([NY], campaign(), moment) is expected, name
 
 
@@ -137,7 +159,9 @@ def test_next_callable_waits_for_the_latest_zone() -> None:
     # 17:00 in New York on a Monday, window open; a number that may be in
     # Guam or New York waits until it is 09:00 in Guam too.
     moment = at("2026-12-07 17:00", NY)
-    late = hours.next_callable_at([NY, "Pacific/Guam"], campaign(windows=WINDOWS), moment, None)
+    late = hours.next_callable_at(
+        [NY, "Pacific/Guam"], campaign(windows=WINDOWS), moment, None
+    )
     # Guam is UTC+10: 09:00 Guam is 18:00 New York (EST, UTC-5) the day before.
     assert late == at("2026-12-07 18:00", NY)
 
@@ -145,19 +169,27 @@ def test_next_callable_waits_for_the_latest_zone() -> None:
 def test_next_callable_respects_retry_time() -> None:
     moment = at("2026-12-07 17:00", NY)
     retry = at("2026-12-07 20:59", NY)
-    assert hours.next_callable_at([NY], campaign(windows=WINDOWS), moment, retry) == retry
-    too_late = at("2026-12-07 21:30", NY)
-    assert hours.next_callable_at([NY], campaign(windows=WINDOWS), moment, too_late) == at(
-        "2026-12-08 17:00", NY
+    assert (
+        hours.next_callable_at([NY], campaign(windows=WINDOWS), moment, retry) == retry
     )
+    too_late = at("2026-12-07 21:30", NY)
+    assert hours.next_callable_at(
+        [NY], campaign(windows=WINDOWS), moment, too_late
+    ) == at("2026-12-08 17:00", NY)
 
 
 def test_explain_lists_every_reason() -> None:
     state = hours.ContactState(
-        zones=[NY, CHI], tz_source="zip+phone", status="dnc", attempts=3,
-        next_attempt_at=at("2026-12-08 18:00", NY), on_do_not_call=True,
+        zones=[NY, CHI],
+        tz_source="zip+phone",
+        status="dnc",
+        attempts=3,
+        next_attempt_at=at("2026-12-08 18:00", NY),
+        on_do_not_call=True,
     )
-    verdict = hours.explain(state, campaign(windows=WINDOWS), at("2026-12-07 09:30", NY))
+    verdict = hours.explain(
+        state, campaign(windows=WINDOWS), at("2026-12-07 09:30", NY)
+    )
     text = " | ".join(verdict.reasons)
     assert verdict.callable is False
     assert "no dial window is open" in text
@@ -171,8 +203,12 @@ def test_explain_lists_every_reason() -> None:
 
 def test_explain_callable_contact() -> None:
     state = hours.ContactState(
-        zones=[NY], tz_source="zip", status="open", attempts=0,
-        next_attempt_at=None, on_do_not_call=False,
+        zones=[NY],
+        tz_source="zip",
+        status="open",
+        attempts=0,
+        next_attempt_at=None,
+        on_do_not_call=False,
     )
     moment = at("2026-12-07 18:00", NY)
     verdict = hours.explain(state, campaign(windows=WINDOWS), moment)

@@ -48,13 +48,22 @@ class Client:
 def client(make_config: Any, tmp_path: Path) -> Client:
     cfg = make_config(database_url=f"sqlite:///{tmp_path / 'web.db'}")
     made = Client(cfg, SimClock(EVENING, 1.0))
-    volunteers.add(made.engine, cfg, VolunteerEntry(name="Ana Example",
-                   phone="+12025550111", pin="4821"))
+    volunteers.add(
+        made.engine,
+        cfg,
+        VolunteerEntry(name="Ana Example", phone="+12025550111", pin="4821"),
+    )
     return made
 
 
-CALL = {"CallUUID": "c-1", "From": "12025550111", "To": "12025550100",
-        "CallStatus": "ringing", "Direction": "inbound", "Event": "StartApp"}
+CALL = {
+    "CallUUID": "c-1",
+    "From": "12025550111",
+    "To": "12025550100",
+    "CallStatus": "ringing",
+    "Direction": "inbound",
+    "Event": "StartApp",
+}
 
 
 def verbs(xml: str) -> list[str]:
@@ -68,7 +77,9 @@ def test_valid_signature_is_answered_with_the_pin_prompt(client: Client) -> None
     root = ET.fromstring(response.text)
     digits = root.find("GetDigits")
     assert digits is not None
-    assert digits.get("action") == "https://phonebank.example.org/plivo/checkin?attempt=1"
+    assert (
+        digits.get("action") == "https://phonebank.example.org/plivo/checkin?attempt=1"
+    )
     assert "enter your PIN" in (digits.findtext("Speak") or "")
     assert verbs(response.text) == ["GetDigits", "Speak", "Redirect"]
 
@@ -78,7 +89,10 @@ def test_valid_signature_is_answered_with_the_pin_prompt(client: Client) -> None
     [
         {},
         {"X-Plivo-Signature-V3-Nonce": NONCE},
-        {"X-Plivo-Signature-V3": "bm90IGEgc2lnbmF0dXJl", "X-Plivo-Signature-V3-Nonce": NONCE},
+        {
+            "X-Plivo-Signature-V3": "bm90IGEgc2lnbmF0dXJl",
+            "X-Plivo-Signature-V3-Nonce": NONCE,
+        },
     ],
     ids=["missing", "no-signature", "wrong"],
 )
@@ -94,21 +108,26 @@ def test_bad_signatures_get_403_and_change_nothing(
 
 def test_signature_made_with_another_token_is_refused(client: Client) -> None:
     url = f"{client.cfg.settings.public_url}/plivo/answer"
-    response = client.post("/plivo/answer", CALL, headers=sign(url, CALL, "other-token"))
+    response = client.post(
+        "/plivo/answer", CALL, headers=sign(url, CALL, "other-token")
+    )
     assert response.status_code == 403
 
 
 def test_tampered_parameter_is_refused(client: Client) -> None:
     url = f"{client.cfg.settings.public_url}/plivo/checkin?attempt=1"
     headers = sign(url, {**CALL, "Digits": "0000"})
-    response = client.post("/plivo/checkin?attempt=1", {**CALL, "Digits": "4821"},
-                           headers=headers)
+    response = client.post(
+        "/plivo/checkin?attempt=1", {**CALL, "Digits": "4821"}, headers=headers
+    )
     assert response.status_code == 403
 
 
 def test_behind_a_proxy_with_a_path_prefix(make_config: Any, tmp_path: Path) -> None:
-    cfg = make_config(database_url=f"sqlite:///{tmp_path / 'p.db'}",
-                      public_url="https://example.org/phonebank")
+    cfg = make_config(
+        database_url=f"sqlite:///{tmp_path / 'p.db'}",
+        public_url="https://example.org/phonebank",
+    )
     proxied = Client(cfg, SimClock(EVENING, 1.0))
     signed = sign("https://example.org/phonebank/plivo/answer", CALL)
     # The proxy forwards to http://127.0.0.1:8000, prefix stripped or kept.
@@ -116,7 +135,10 @@ def test_behind_a_proxy_with_a_path_prefix(make_config: Any, tmp_path: Path) -> 
         response = proxied.http.post(path, data=CALL, headers=signed)
         assert response.status_code == 200, path
     host_signed = sign("http://127.0.0.1:8000/plivo/answer", CALL)
-    assert proxied.http.post("/plivo/answer", data=CALL, headers=host_signed).status_code == 403
+    assert (
+        proxied.http.post("/plivo/answer", data=CALL, headers=host_signed).status_code
+        == 403
+    )
 
 
 def test_right_pin_starts_a_shift_once(client: Client) -> None:
@@ -139,8 +161,12 @@ def test_right_pin_starts_a_shift_once(client: Client) -> None:
         ("9999", 3, "That PIN is not right. Please check your PIN", "Hangup"),
     ],
 )
-def test_pin_retries(client: Client, digits: str, attempt: int, spoken: str, last: str) -> None:
-    response = client.post(f"/plivo/checkin?attempt={attempt}", {**CALL, "Digits": digits})
+def test_pin_retries(
+    client: Client, digits: str, attempt: int, spoken: str, last: str
+) -> None:
+    response = client.post(
+        f"/plivo/checkin?attempt={attempt}", {**CALL, "Digits": digits}
+    )
     assert spoken in response.text
     assert verbs(response.text)[-1] == last
 
@@ -151,9 +177,13 @@ def test_fourth_pin_prompt_is_a_goodbye(client: Client) -> None:
     assert "Goodbye" in response.text
 
 
-def test_answer_outside_window_says_when_it_opens(make_config: Any, tmp_path: Path) -> None:
-    cfg = make_config(database_url=f"sqlite:///{tmp_path / 'w.db'}",
-                      campaign={"windows": {"mon-fri": ["17:00-21:00"]}})
+def test_answer_outside_window_says_when_it_opens(
+    make_config: Any, tmp_path: Path
+) -> None:
+    cfg = make_config(
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        campaign={"windows": {"mon-fri": ["17:00-21:00"]}},
+    )
     saturday = datetime(2026, 12, 12, 15, 0, tzinfo=UTC)
     closed = Client(cfg, SimClock(saturday, 1.0))
     response = closed.post("/plivo/answer", CALL)
@@ -165,13 +195,18 @@ def test_several_open_campaigns_get_a_menu(make_config: Any, tmp_path: Path) -> 
     from tests.conftest import BASE_CAMPAIGN
 
     second = {**BASE_CAMPAIGN, "slug": "rent-survey", "name": "Rent Survey"}
-    cfg = make_config(database_url=f"sqlite:///{tmp_path / 'm.db'}",
-                      campaigns=[BASE_CAMPAIGN, second])
+    cfg = make_config(
+        database_url=f"sqlite:///{tmp_path / 'm.db'}", campaigns=[BASE_CAMPAIGN, second]
+    )
     bank = Client(cfg, SimClock(EVENING, 1.0))
-    volunteers.add(bank.engine, cfg, VolunteerEntry(name="Ana", phone="+12025550111",
-                   pin="4821"))
+    volunteers.add(
+        bank.engine, cfg, VolunteerEntry(name="Ana", phone="+12025550111", pin="4821")
+    )
     menu = bank.post("/plivo/checkin?attempt=1", {**CALL, "Digits": "4821"})
-    assert "Press 1 for Tenant Rights Ballot Measure. Press 2 for Rent Survey." in menu.text
+    assert (
+        "Press 1 for Tenant Rights Ballot Measure. Press 2 for Rent Survey."
+        in menu.text
+    )
     chosen = bank.post("/plivo/campaign?shift=1", {**CALL, "Digits": "2"})
     assert "You are calling for Rent Survey" in chosen.text
     with db.session(bank.engine) as session:
@@ -181,11 +216,19 @@ def test_several_open_campaigns_get_a_menu(make_config: Any, tmp_path: Path) -> 
 def _shift_with_contact(client: Client, first_name: str) -> None:
     client.post("/plivo/checkin?attempt=1", {**CALL, "Digits": "4821"})
     with client.engine.begin() as conn:
-        conn.execute(insert(Contact.__table__), [{  # type: ignore[attr-defined]
-            "campaign": "tenant-vote", "phone": "+12025550143", "first_name": first_name,
-            "last_name": "O'Brien", "extra": {"city": "Springfield"},
-            "time_zones": ["America/New_York"],
-        }])
+        conn.execute(
+            insert(Contact.__table__),
+            [
+                {  # type: ignore[attr-defined]
+                    "campaign": "tenant-vote",
+                    "phone": "+12025550143",
+                    "first_name": first_name,
+                    "last_name": "O'Brien",
+                    "extra": {"city": "Springfield"},
+                    "time_zones": ["America/New_York"],
+                }
+            ],
+        )
 
 
 def test_contact_steps_xml(client: Client) -> None:
@@ -197,7 +240,10 @@ def test_contact_steps_xml(client: Client) -> None:
     )
     assert "&amp; Ana &lt;B&gt;" in whisper.text
     assert "+12025550143" not in whisper.text
-    assert root.findtext("Redirect") == "https://phonebank.example.org/plivo/dial?attempt=1"
+    assert (
+        root.findtext("Redirect")
+        == "https://phonebank.example.org/plivo/dial?attempt=1"
+    )
 
     dial = ET.fromstring(client.post("/plivo/dial?attempt=1", CALL).text).find("Dial")
     assert dial is not None
@@ -206,8 +252,12 @@ def test_contact_steps_xml(client: Client) -> None:
     assert dial.get("hangupOnStar") == "true"
     assert dial.findtext("Number") == "+12025550143"
 
-    answered = {**CALL, "DialStatus": "completed", "DialBLegUUID": "b-1",
-                "DialHangupCause": "NORMAL_CLEARING"}
+    answered = {
+        **CALL,
+        "DialStatus": "completed",
+        "DialBLegUUID": "b-1",
+        "DialHangupCause": "NORMAL_CLEARING",
+    }
     menu = client.post("/plivo/dialed?attempt=1", answered)
     assert "Press 1 for Supporter." in menu.text
     assert ET.fromstring(menu.text).find("GetDigits").get("validDigits") == "12489"  # type: ignore[union-attr]
@@ -235,9 +285,15 @@ def test_call_sheet_shows_only_the_live_contact(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("status", "bleg", "expected"),
-    [("completed", "b-1", "answered"), ("completed", "", "no_answer"),
-     ("busy", "", "busy"), ("no-answer", "", "no_answer"), ("failed", "", "failed"),
-     ("timeout", "", "no_answer"), ("cancel", "", "no_answer")],
+    [
+        ("completed", "b-1", "answered"),
+        ("completed", "", "no_answer"),
+        ("busy", "", "busy"),
+        ("no-answer", "", "no_answer"),
+        ("failed", "", "failed"),
+        ("timeout", "", "no_answer"),
+        ("cancel", "", "no_answer"),
+    ],
 )
 def test_dial_status_translation(status: str, bleg: str, expected: str) -> None:
     assert callflow.dial_outcome(status, bleg) == expected
