@@ -140,13 +140,19 @@ class Telephony:
         raise AssertionError("unreachable: tenacity reraises")
 
     def _live_call_to(self, number: str) -> str | None:
-        """A live or queued call already going to `number`, if there is one."""
+        """A live or queued call already going to `number`, if there is one.
+
+        Plivo queues API calls at the account's calls per second, so a call
+        created by a request that then failed may still be waiting its turn.
+        """
         digits = number.lstrip("+")
-        uuids: Any = self._voice(lambda: self.client.live_calls.list_ids())
-        for uuid in getattr(uuids, "calls", None) or []:
-            details: Any = self._voice(partial(self.client.live_calls.get, uuid))
-            if str(getattr(details, "to", "")).lstrip("+") == digits:
-                return str(uuid)
+        for calls in (self.client.live_calls, self.client.queued_calls):
+            found: Any = self._voice(calls.list_ids)
+            for uuid in getattr(found, "calls", None) or []:
+                details: Any = self._voice(partial(calls.get, uuid))
+                to = getattr(details, "to", None) or getattr(details, "to_number", "")
+                if str(to).lstrip("+") == digits:
+                    return str(uuid)
         return None
 
     def hangup(self, call_uuid: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -99,6 +100,13 @@ class Bank:
 
     def call_in(self, party: VolunteerParty) -> str:
         return self.lab.place_call(party, to=CHECKIN)
+
+    def until(self, check: Any, timeout: float = 10.0) -> None:
+        """Poll `check()` until true (real seconds); the sandbox runs on threads."""
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, "condition not reached in time"
+            time.sleep(0.02)
 
     def wait(self, timeout: float = 30.0) -> None:
         assert self.lab.wait_idle(timeout=timeout), "calls still live after timeout"
