@@ -375,3 +375,31 @@ def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | No
         if when is not None:
             times.append(when)
     return min(times, default=None)
+
+
+def close_vanished_shifts(
+    engine: Engine,
+    campaigns: dict[str, Campaign],
+    live_calls: set[str],
+    now: datetime,
+    grace: timedelta = timedelta(minutes=2),
+) -> int:
+    """Close open shifts whose call Plivo no longer has (a lost hangup callback).
+
+    Their claimed contacts go back to the queue and their open attempts are
+    settled as if the volunteer had hung up.
+    """
+    with session(engine) as db:
+        open_shifts = db.execute(
+            select(col(Shift.call_uuid)).where(
+                col(Shift.ended_at).is_(None), col(Shift.started_at) < now - grace
+            )
+        ).all()
+    gone = [row[0] for row in open_shifts if row[0] not in live_calls]
+    for call_uuid in gone:
+        close_shift(engine, campaigns, call_uuid, now)
+    if gone:
+        log.warning(
+            "closed %d shifts whose calls had ended without a hangup", len(gone)
+        )
+    return len(gone)

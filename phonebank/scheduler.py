@@ -49,8 +49,13 @@ def build(
     engine: Engine,
     clock: Clock,
     on_open: Callable[[Campaign], object],
+    live_calls: Callable[[], list[str]] | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler with the window jobs and the stale-claim sweep, not started."""
+    """A scheduler with the window jobs and the stale-claim sweep, not started.
+
+    `live_calls` lists the account's live call UUIDs; with it, the sweep also
+    closes shifts whose hangup callback never came.
+    """
     scheduler = BackgroundScheduler(timezone="UTC")
     for campaign in config.campaigns:
         for edge, trigger in window_triggers(campaign):
@@ -62,10 +67,16 @@ def build(
                 misfire_grace_time=300,
                 name=f"{campaign.slug} window {edge}",
             )
+    campaigns = {c.slug: c for c in config.campaigns}
+
+    def sweep() -> None:
+        now = clock.now()
+        if live_calls is not None:
+            dialer.close_vanished_shifts(engine, campaigns, set(live_calls()), now)
+        dialer.release_stale_claims(engine, now)
+
     scheduler.add_job(
-        lambda: dialer.release_stale_claims(engine, clock.now()),
-        IntervalTrigger(seconds=STALE_CHECK_SECONDS),
-        name="release stale claims",
+        sweep, IntervalTrigger(seconds=STALE_CHECK_SECONDS), name="sweep stale work"
     )
     return scheduler
 

@@ -180,6 +180,7 @@ def serve(config: Config, host: str, port: int, sandbox: bool = False) -> None:
         engine,
         clock,
         on_open=lambda c: call_volunteers(config, engine, telephony, c),
+        live_calls=telephony.live_calls,
     )
     jobs.start()
     log.info(

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_CPS = 2.0
 ATTEMPTS = 4
+PAGE = 20
 
 
 def never_arrived(exc: BaseException) -> bool:
@@ -147,8 +148,7 @@ class Telephony:
         """
         digits = number.lstrip("+")
         for calls in (self.client.live_calls, self.client.queued_calls):
-            found: Any = self._voice(calls.list_ids)
-            for uuid in getattr(found, "calls", None) or []:
+            for uuid in self._all_ids(calls.list_ids):
                 details: Any = self._voice(partial(calls.get, uuid))
                 to = getattr(details, "to", None) or getattr(details, "to_number", "")
                 if str(to).lstrip("+") == digits:
@@ -165,9 +165,19 @@ class Telephony:
             return False
         return True
 
+    def _all_ids(self, list_ids: Callable[..., Any]) -> list[str]:
+        """Every UUID of a listing that Plivo pages twenty at a time."""
+        uuids: list[str] = []
+        while True:
+            page: Any = self._voice(partial(list_ids, limit=PAGE, offset=len(uuids)))
+            found = [str(u) for u in (getattr(page, "calls", None) or [])]
+            uuids += found
+            if len(found) < PAGE:
+                return uuids
+
     def live_calls(self) -> list[str]:
+        """The UUIDs of every live call on the account."""
         for attempt in retry_policy(self._wait_max):
             with attempt:
-                result: Any = self._voice(lambda: self.client.live_calls.list_ids())
-                return [str(u) for u in (getattr(result, "calls", None) or [])]
+                return self._all_ids(self.client.live_calls.list_ids)
         return []

@@ -34,12 +34,21 @@ class Bank:
 
     @classmethod
     def start(
-        cls, config: Config, at: datetime, speed: float = 400.0, seed: int = 3
+        cls,
+        config: Config,
+        at: datetime,
+        speed: float = 400.0,
+        seed: int = 3,
+        cps: float = 2.0,
     ) -> Bank:
         engine = db.make_engine(config.database_url)
         clock = SimClock(at, speed)
         lab = Sandbox(
-            server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN, clock=clock, seed=seed
+            server.SANDBOX_AUTH_ID,
+            server.SANDBOX_AUTH_TOKEN,
+            clock=clock,
+            seed=seed,
+            cps=cps,
         )
         web_server = server.Background(None)
         config = server.with_public_url(config, web_server.url)

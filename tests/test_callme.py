@@ -110,3 +110,24 @@ def test_read_timeout_after_create_finds_the_call(
         assert placed == [calls_to(bank, BEN)[0]["uuid"]]
     finally:
         bank.stop()
+
+
+def test_live_calls_are_read_page_by_page(tmp_path: Path, make_config: Any) -> None:
+    bank = Bank.start(config_at(tmp_path, make_config), EVENING, speed=1.0, cps=1000)
+    try:
+        phones = [f"+1202555{150 + n:04d}" for n in range(45)]
+        for n, phone in enumerate(phones):
+            bank.volunteer(f"V{n}", phone, f"{1000 + n}", call_me=True, silent=True)
+        campaign = bank.config.campaigns[0]
+        fast = Telephony(
+            server.SANDBOX_AUTH_ID,
+            server.SANDBOX_AUTH_TOKEN,
+            base_url=bank.lab.base_url,
+            cps=1000.0,
+        )
+        placed = server.call_volunteers(bank.config, bank.engine, fast, campaign)
+        assert len(placed) == 45
+        bank.until(lambda: not bank.lab.live_calls("queued"), timeout=30)
+        assert sorted(fast.live_calls()) == sorted(placed)
+    finally:
+        bank.stop()

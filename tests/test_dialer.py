@@ -200,3 +200,25 @@ def test_plan_after(
     status, delay = expected
     assert plan.status == status
     assert plan.next_attempt_at == (NOW + delay if delay else None)
+
+
+def test_shift_whose_call_vanished_is_closed(any_engine: Engine) -> None:
+    add_contacts(any_engine, 2)
+    gone, live = new_shift(any_engine, 1), new_shift(any_engine, 2)
+    held = dialer.claim_next(any_engine, CAMPAIGN, gone, NOW, HOLD)
+    dialer.claim_next(any_engine, CAMPAIGN, live, NOW, HOLD)
+    assert held is not None
+    later = NOW + timedelta(minutes=3)
+
+    closed = dialer.close_vanished_shifts(
+        any_engine, {"tenant-vote": CAMPAIGN}, {live.call_uuid}, later
+    )
+
+    assert closed == 1
+    with session(any_engine) as db:
+        assert db.get(Shift, gone.id).ended_at is not None  # type: ignore[union-attr]
+        assert db.get(Shift, live.id).ended_at is None  # type: ignore[union-attr]
+        contact = db.get(Contact, held[0].id)
+        attempt = db.get(Attempt, held[1].id)
+    assert contact is not None and contact.claimed_by is None
+    assert attempt is not None and attempt.outcome == "not_dialed"

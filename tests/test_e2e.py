@@ -200,3 +200,37 @@ def test_repeated_callbacks_change_nothing(bank: Bank) -> None:
     assert [
         (c.id, c.status, c.attempts, c.next_attempt_at) for c in bank.contacts()
     ] == contacts_before
+
+
+def test_silent_caller_is_asked_three_times_then_goodbye(bank: Bank) -> None:
+    quiet = bank.volunteer("Quiet Example", "+12025550118", "2468", silent=True)
+    bank.call_in(quiet)
+    bank.wait()
+    answers = bank.callbacks("/plivo/answer")
+    queries = [e["url"].partition("?")[2] for e in answers]
+    # Three PIN prompts, then the fourth fetch says goodbye.
+    assert queries == ["", "attempt=2", "attempt=3", "attempt=4"]
+    assert bank.callbacks("/plivo/checkin") == []
+    ended = bank.lab.log.calls("end")[-1]
+    assert ended["hangup_source"] != "Plivo"  # our Hangup, not the end of XML
+    assert bank.shifts() == []
+
+
+def test_no_key_after_a_conversation_records_no_result(bank: Bank) -> None:
+    bank.add_contacts(HUMAN)
+    bank.profile(HUMAN, outcome="human", disposition="supporter")
+    # PIN, then nothing at the result menu (three prompts), then the party's
+    # own habits again.
+    ana = bank.volunteer(
+        "Ana Example",
+        "+12025550111",
+        "4821",
+        hangup_mid_call=False,
+        digits=["4821", "", "", ""],
+    )
+    bank.call_in(ana)
+    bank.wait()
+    attempt = bank.attempts()[0]
+    assert attempt.outcome == "answered"
+    assert attempt.result_label == "No result"
+    assert len(bank.callbacks("/plivo/noresult")) == 1

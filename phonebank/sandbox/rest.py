@@ -146,11 +146,16 @@ def _add_call_routes(app: FastAPI, sandbox: Sandbox) -> None:
         return JSONResponse(body, status_code=201)
 
     @app.get(prefix + "/Call/")
-    async def list_calls(auth_id: str, status: str = "") -> Response:
-        """GET Call/?status=live|queued: the UUIDs of ongoing calls."""
+    async def list_calls(
+        auth_id: str, status: str = "", limit: int = 20, offset: int = 0
+    ) -> Response:
+        """GET Call/?status=live|queued: a page of the UUIDs of ongoing calls."""
         if status not in ("live", "queued"):
             return error(400, "The sandbox lists only live or queued calls")
-        uuids = [call.uuid for call in sandbox.live_calls(status)]
+        if not 1 <= limit <= 20 or offset < 0:
+            return error(400, "limit must be 1 to 20 and offset at least 0")
+        calls = sorted(sandbox.live_calls(status), key=lambda call: call.uuid)
+        uuids = [call.uuid for call in calls[offset : offset + limit]]
         return JSONResponse({"api_id": api_id(), "calls": uuids})
 
     @app.get(prefix + "/Call/{call_uuid}/")
