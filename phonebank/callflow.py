@@ -199,17 +199,18 @@ def ask_result(
 
 def after_dial(urls: Urls, shift_id: int, attempt_id: int, outcome: str) -> str:
     """Tell the volunteer an unanswered outcome and go straight to the next one."""
-    return _doc(
-        _speak(SPOKEN_OUTCOME.get(outcome, "The call ended.")),
-        plivoxml.RedirectElement(
-            urls.step("next", shift=shift_id, after=attempt_id), method="POST"
-        ),
+    return _say_then_next(
+        urls, shift_id, attempt_id, SPOKEN_OUTCOME.get(outcome, "The call ended.")
     )
 
 
 def after_result(urls: Urls, shift_id: int, attempt_id: int, label: str) -> str:
+    return _say_then_next(urls, shift_id, attempt_id, f"Saved: {label}.")
+
+
+def _say_then_next(urls: Urls, shift_id: int, attempt_id: int, text: str) -> str:
     return _doc(
-        _speak(f"Saved: {label}."),
+        _speak(text),
         plivoxml.RedirectElement(
             urls.step("next", shift=shift_id, after=attempt_id), method="POST"
         ),

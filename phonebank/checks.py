@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from phonebank import hours, scripts
-from phonebank.config import DAYS, Campaign, Config
+from phonebank.config import Campaign, Config
 from phonebank.db import session
 from phonebank.errors import PhonebankError
 from phonebank.models import Contact
+from phonebank.values import DAYS
 
 US_ZONES = (
     "America/New_York",

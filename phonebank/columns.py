@@ -54,7 +54,8 @@ MAP_TARGETS = (
     "external_id, first_name, last_name, name, zip, state, phone, extra:NAME or ignore"
 )
 # Fields every contact has whatever the file holds (phone, extension, ...).
-_ALWAYS = set(Contact.__table__.c.keys()) - set(FILE_FIELDS)  # type: ignore[attr-defined]
+_TABLE = Contact.__table__  # type: ignore[attr-defined]
+_ALWAYS = set(_TABLE.c.keys()) - set(FILE_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ def record_dial(
             return attempt
         attempt.state = "done"
         attempt.ended_at = now
-        _settle(db, campaign, attempt, None, now)
+        settle(db, campaign, attempt, None, now)
         return attempt
 
 
@@ -222,11 +222,11 @@ def record_result(
         attempt.result_at = now
         attempt.ended_at = attempt.ended_at or now
         attempt.state = "done"
-        _settle(db, campaign, attempt, result.key if result else None, now)
+        settle(db, campaign, attempt, result.key if result else None, now)
         return attempt
 
 
-def _settle(
+def settle(
     db: Session, campaign: Campaign, attempt: Attempt, key: str | None, now: datetime
 ) -> None:
     contact = db.get(Contact, attempt.contact_id)
@@ -267,56 +267,6 @@ def add_do_not_call(
     return added
 
 
-def close_shift(
-    engine: Engine, campaigns: dict[str, Campaign], call_uuid: str, now: datetime
-) -> Shift | None:
-    """End a shift: release what was not dialed, settle what was left open."""
-    with session(engine) as db:
-        shift = (
-            db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
-            .scalars()
-            .first()
-        )
-        if shift is None or shift.ended_at is not None:
-            return shift
-        shift.ended_at = now
-        open_attempts = (
-            db.execute(
-                select(Attempt).where(
-                    col(Attempt.shift_id) == shift.id, col(Attempt.state) != "done"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        for attempt in open_attempts:
-            _abandon(db, campaigns.get(attempt.campaign), attempt, now)
-        return shift
-
-
-def _abandon(
-    db: Session, campaign: Campaign | None, attempt: Attempt, now: datetime
-) -> None:
-    attempt.ended_at = now
-    if attempt.state == "claimed":
-        attempt.outcome = "not_dialed"
-        attempt.state = "done"
-        db.execute(
-            update(Contact)
-            .where(col(Contact.id) == attempt.contact_id)
-            .values(claimed_by=None, claim_expires_at=None)
-        )
-        return
-    if attempt.state == "dialing":
-        attempt.outcome = "answered" if attempt.bleg_uuid else "no_answer"
-    if attempt.outcome == "answered":
-        attempt.result_label = NO_RESULT
-        attempt.result_at = now
-    attempt.state = "done"
-    if campaign is not None:
-        _settle(db, campaign, attempt, None, now)
-
-
 def release_stale_claims(engine: Engine, now: datetime) -> int:
     """Return contacts held past their claim to the queue (a shift vanished)."""
     with session(engine) as db:
@@ -332,26 +282,6 @@ def release_stale_claims(engine: Engine, now: datetime) -> int:
     if count:
         log.warning("returned %d contacts held by vanished shifts to the queue", count)
     return count
-
-
-def contacts_left(engine: Engine, campaign: Campaign) -> int:
-    with session(engine) as db:
-        return int(
-            db.execute(
-                select(func.count())
-                .select_from(Contact)
-                .where(
-                    col(Contact.campaign) == campaign.slug,
-                    col(Contact.status) == "open",
-                    col(Contact.attempts) < campaign.max_attempts,
-                )
-            ).scalar_one()
-        )
-
-
-def shift_by_id(engine: Engine, shift_id: int) -> Shift | None:
-    with session(engine) as db:
-        return db.get(Shift, shift_id)
 
 
 def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | None:
@@ -375,31 +305,3 @@ def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | No
         if when is not None:
             times.append(when)
     return min(times, default=None)
-
-
-def close_vanished_shifts(
-    engine: Engine,
-    campaigns: dict[str, Campaign],
-    live_calls: set[str],
-    now: datetime,
-    grace: timedelta = timedelta(minutes=2),
-) -> int:
-    """Close open shifts whose call Plivo no longer has (a lost hangup callback).
-
-    Their claimed contacts go back to the queue and their open attempts are
-    settled as if the volunteer had hung up.
-    """
-    with session(engine) as db:
-        open_shifts = db.execute(
-            select(col(Shift.call_uuid)).where(
-                col(Shift.ended_at).is_(None), col(Shift.started_at) < now - grace
-            )
-        ).all()
-    gone = [row[0] for row in open_shifts if row[0] not in live_calls]
-    for call_uuid in gone:
-        close_shift(engine, campaigns, call_uuid, now)
-    if gone:
-        log.warning(
-            "closed %d shifts whose calls had ended without a hangup", len(gone)
-        )
-    return len(gone)

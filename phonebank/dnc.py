@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import col
 
-from phonebank.config import parse_phone
 from phonebank.db import session, utc
 from phonebank.dialer import add_do_not_call
 from phonebank.errors import NotFound, PhonebankError
 from phonebank.models import Contact, DoNotCall
+from phonebank.values import parse_phone
 
 
 @dataclass(frozen=True)

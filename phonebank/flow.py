@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from phonebank import callflow, dialer, hours, scripts, volunteers
+from phonebank import callflow, dialer, hours, scripts, shifts, volunteers
 from phonebank.callflow import Urls
 from phonebank.clock import Clock
 from phonebank.config import Campaign, Config
@@ -321,7 +321,7 @@ class Flow:
     def hangup(self, query: Params, form: Params) -> str:
         """The volunteer's call ended: close the shift, settle what was open."""
         call_uuid = form.get("CallUUID", "")
-        shift = dialer.close_shift(
+        shift = shifts.close_shift(
             self.engine, self.campaigns, call_uuid, self.clock.now()
         )
         if shift is not None:
@@ -375,29 +375,3 @@ class Flow:
             if attempt is None or contact is None:
                 return None
             return contact, attempt
-
-    def live_sheet(self, token: str) -> tuple[str, str] | None:
-        """The volunteer's name and the sheet of the contact on the line, if any."""
-        volunteer = volunteers.by_token(self.engine, token)
-        if volunteer is None:
-            return None
-        with session(self.engine) as db:
-            row = db.execute(
-                select(Attempt, Contact)
-                .join(Shift, col(Shift.id) == col(Attempt.shift_id))
-                .join(Contact, col(Contact.id) == col(Attempt.contact_id))
-                .where(
-                    col(Shift.volunteer_id) == volunteer.id,
-                    col(Shift.ended_at).is_(None),
-                    col(Attempt.state).in_(("dialing", "awaiting_result")),
-                )
-                .order_by(col(Attempt.id).desc())  # type: ignore[union-attr]
-                .limit(1)
-            ).first()
-        if row is None:
-            return volunteer.name, ""
-        attempt, contact = row
-        campaign = self.campaigns[attempt.campaign]
-        fields = scripts.contact_context(contact)
-        sheet = scripts.render(self.config, campaign, fields, volunteer.name).sheet
-        return volunteer.name, sheet

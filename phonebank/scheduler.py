@@ -16,9 +16,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from phonebank import dialer
+from phonebank import dialer, shifts
 from phonebank.clock import Clock
-from phonebank.config import DAYS, Campaign, Config
+from phonebank.config import Campaign, Config
+from phonebank.values import DAYS
 
 log = logging.getLogger(__name__)
 STALE_CHECK_SECONDS = 60
@@ -72,7 +73,7 @@ def build(
     def sweep() -> None:
         now = clock.now()
         if live_calls is not None:
-            dialer.close_vanished_shifts(engine, campaigns, set(live_calls()), now)
+            shifts.close_vanished_shifts(engine, campaigns, set(live_calls()), now)
         dialer.release_stale_claims(engine, now)
 
     scheduler.add_job(

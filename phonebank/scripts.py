@@ -76,11 +76,7 @@ def _load(config: Config, campaign: Campaign, html: bool) -> Any:
             f"campaigns[{campaign.slug}].script",
         ) from None
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(
-            f"{campaign.script} line {exc.lineno}",
-            f"a syntax error ({exc.message})",
-            "Fix the Jinja syntax",
-        ) from None
+        raise _syntax_problem(campaign, exc) from None
     missing = [b for b in BLOCKS if b not in template.blocks]
     if missing:
         raise TemplateProblem(
@@ -90,6 +86,14 @@ def _load(config: Config, campaign: Campaign, html: bool) -> Any:
             "{% endblock %}",
         )
     return template
+
+
+def _syntax_problem(campaign: Campaign, exc: TemplateSyntaxError) -> TemplateProblem:
+    return TemplateProblem(
+        f"{campaign.script} line {exc.lineno}",
+        f"a syntax error ({exc.message})",
+        "Fix the Jinja syntax",
+    )
 
 
 def _render_block(template: Any, block: str, context: dict[str, Any]) -> str:
@@ -131,11 +135,7 @@ def required_fields(config: Config, campaign: Campaign) -> set[str]:
     try:
         names = meta.find_undeclared_variables(env.parse(source))
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(
-            f"{campaign.script} line {exc.lineno}",
-            f"a syntax error ({exc.message})",
-            "Fix the Jinja syntax",
-        ) from None
+        raise _syntax_problem(campaign, exc) from None
     return set(names) - set(CONTEXT_NAMES)
 
 

@@ -78,7 +78,11 @@ class Background:
         return f"http://{self.host}:{self.port}"
 
     def set_app(self, app: object) -> None:
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")  # type: ignore[arg-type]
+        config = uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            log_level="warning",
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
@@ -105,7 +109,7 @@ def call_volunteers(
     """Call every call-me volunteer not already on a shift; returns call UUIDs."""
     urls = Urls(config.settings.public_url)
     with db.session(engine) as session:
-        busy = select(col(Shift.volunteer_id)).where(col(Shift.ended_at).is_(None))  # type: ignore[union-attr]
+        busy = select(col(Shift.volunteer_id)).where(col(Shift.ended_at).is_(None))
         people = (
             session.execute(
                 select(Volunteer).where(

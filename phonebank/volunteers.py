@@ -16,10 +16,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from phonebank.config import Config, VolunteerEntry, parse_phone
+from phonebank.config import Config, VolunteerEntry
 from phonebank.db import session, utc
 from phonebank.errors import NotFound, PhonebankError
 from phonebank.models import PinFailure, Secret, Volunteer
+from phonebank.values import parse_phone
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from phonebank import callflow
 from phonebank.clock import Clock
 from phonebank.config import Config
 from phonebank.flow import Flow, Params
+from phonebank.sheets import live_sheet
 
 log = logging.getLogger(__name__)
 XML = "application/xml"
@@ -108,7 +109,7 @@ def create_app(
 
     @app.get("/sheet/{token}", response_class=HTMLResponse)
     async def sheet(token: str) -> HTMLResponse:
-        found = await run_in_threadpool(flow.live_sheet, token)
+        found = await run_in_threadpool(live_sheet, config, engine, token)
         if found is None:
             return HTMLResponse("Unknown link.", status_code=404)
         name, body = found

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from phonebank import dialer
+from phonebank import dialer, shifts
 from phonebank.config import Campaign
 from phonebank.db import session
 from phonebank.models import Attempt, Contact, DoNotCall, Shift
@@ -210,7 +210,7 @@ def test_shift_whose_call_vanished_is_closed(any_engine: Engine) -> None:
     assert held is not None
     later = NOW + timedelta(minutes=3)
 
-    closed = dialer.close_vanished_shifts(
+    closed = shifts.close_vanished_shifts(
         any_engine, {"tenant-vote": CAMPAIGN}, {live.call_uuid}, later
     )
 

@@ -53,7 +53,7 @@ class Sandbox:
 
     def __init__(
         self,
-        auth_id: str = "MAXXXXXXXXXXXXXXXXXX",
+        auth_id: str = "MASANDBOX00000000000",
         auth_token: str = "sandbox-token",
         clock: Clock | None = None,
         seed: int = 0,

@@ -1,0 +1,102 @@
+"""What every command shares: the app, the consoles, config and errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from phonebank import config as config_module
+from phonebank.errors import PhonebankError
+
+app = typer.Typer(
+    help="A self-hosted phone bank: volunteers call in, phonebank bridges them "
+    "to one contact after another over Plivo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+volunteers_app = typer.Typer(help="Manage volunteers: PINs and call-sheet links.")
+dnc_app = typer.Typer(help="Manage the organization-wide do-not-call list.")
+app.add_typer(volunteers_app, name="volunteers")
+app.add_typer(dnc_app, name="dnc")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "-c",
+        "--config",
+        help="Campaigns file (default ./campaigns.yaml or $PHONEBANK_CONFIG).",
+        show_default=False,
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+class State:
+    config_path: Path | None = None
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    config: ConfigOption = None,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Log debug lines.")
+    ] = False,
+) -> None:
+    state.config_path = config
+    quiet = logging.INFO if _long_running() else logging.WARNING
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _long_running() -> bool:
+    """`serve` and `sandbox` log their work; one-shot commands only problems."""
+    return any(arg in ("serve", "sandbox") for arg in sys.argv[1:])
+
+
+def _fail(exc: PhonebankError) -> typer.Exit:
+    err.print(str(exc), markup=False, highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
+def _load() -> Any:
+    try:
+        return config_module.load(state.config_path)
+    except PhonebankError as exc:
+        raise _fail(exc) from None
+
+
+def _engine(cfg: Any) -> Any:
+    from phonebank import db
+
+    return db.make_engine(cfg.database_url)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(data: Any) -> None:
+    print(json.dumps(data, indent=None, default=str))
+
+
+def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except PhonebankError as exc:
+        raise _fail(exc) from None

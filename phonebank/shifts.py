@@ -1,0 +1,101 @@
+"""Shifts ending: a volunteer's call is over, by hangup or by vanishing.
+
+What the shift held is settled: a contact claimed but never dialed goes back
+to the queue, a dial that was ringing counts as unanswered, a conversation
+whose result was never keyed is recorded as "no result".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from phonebank.config import Campaign
+from phonebank.db import session
+from phonebank.dialer import NO_RESULT, settle
+from phonebank.models import Attempt, Contact, Shift
+
+log = logging.getLogger(__name__)
+
+
+def close_shift(
+    engine: Engine, campaigns: dict[str, Campaign], call_uuid: str, now: datetime
+) -> Shift | None:
+    """End a shift: release what was not dialed, settle what was left open."""
+    with session(engine) as db:
+        shift = (
+            db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
+            .scalars()
+            .first()
+        )
+        if shift is None or shift.ended_at is not None:
+            return shift
+        shift.ended_at = now
+        open_attempts = (
+            db.execute(
+                select(Attempt).where(
+                    col(Attempt.shift_id) == shift.id, col(Attempt.state) != "done"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for attempt in open_attempts:
+            _abandon(db, campaigns.get(attempt.campaign), attempt, now)
+        return shift
+
+
+def _abandon(
+    db: Session, campaign: Campaign | None, attempt: Attempt, now: datetime
+) -> None:
+    attempt.ended_at = now
+    if attempt.state == "claimed":
+        attempt.outcome = "not_dialed"
+        attempt.state = "done"
+        db.execute(
+            update(Contact)
+            .where(col(Contact.id) == attempt.contact_id)
+            .values(claimed_by=None, claim_expires_at=None)
+        )
+        return
+    if attempt.state == "dialing":
+        attempt.outcome = "answered" if attempt.bleg_uuid else "no_answer"
+    if attempt.outcome == "answered":
+        attempt.result_label = NO_RESULT
+        attempt.result_at = now
+    attempt.state = "done"
+    if campaign is not None:
+        settle(db, campaign, attempt, None, now)
+
+
+def close_vanished_shifts(
+    engine: Engine,
+    campaigns: dict[str, Campaign],
+    live_calls: set[str],
+    now: datetime,
+    grace: timedelta = timedelta(minutes=2),
+) -> int:
+    """Close open shifts whose call Plivo no longer has (a lost hangup callback).
+
+    Their claimed contacts go back to the queue and their open attempts are
+    settled as if the volunteer had hung up.
+    """
+    with session(engine) as db:
+        open_shifts = db.execute(
+            select(col(Shift.call_uuid)).where(
+                col(Shift.ended_at).is_(None), col(Shift.started_at) < now - grace
+            )
+        ).all()
+    gone = [row[0] for row in open_shifts if row[0] not in live_calls]
+    for call_uuid in gone:
+        close_shift(engine, campaigns, call_uuid, now)
+    if gone:
+        log.warning(
+            "closed %d shifts whose calls had ended without a hangup", len(gone)
+        )
+    return len(gone)
