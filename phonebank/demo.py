@@ -71,7 +71,7 @@ def _team(count: int, seed: int) -> list[tuple[VolunteerEntry, VolunteerParty]]:
 
 
 def run(
-    volunteers: int = 8,
+    volunteers: int = 5,
     speed: float = 120.0,
     seed: int = 7,
     console: Console | None = None,

@@ -26,8 +26,9 @@ from phonebank.models import Attempt, Contact, Shift, Volunteer
 log = logging.getLogger(__name__)
 Params = Mapping[str, str]
 # A volunteer waits on the line when a contact becomes callable this soon
-# (a retry falling due, a time zone reaching its calling hours).
-HOLD_LIMIT = timedelta(minutes=10)
+# (a retry falling due, a time zone reaching its calling hours); longer, and
+# volunteers would sit through a trickle of retries at the end of a list.
+HOLD_LIMIT = timedelta(minutes=5)
 HOLD_SECONDS = 45
 
 

@@ -44,7 +44,7 @@ def serve(
 def demo(
     volunteers: Annotated[
         int, typer.Option("--volunteers", min=1, max=50, help="Simulated volunteers.")
-    ] = 8,
+    ] = 5,
     speed: Annotated[
         float,
         typer.Option(
