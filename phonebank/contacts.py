@@ -14,26 +14,22 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from phonebank.columns import (
-    PHONE_HEADERS,
     Layout,
     blank_required,
     build_layout,
     check_required,
-    phone_headers,
     read_contact,
 )
 from phonebank.config import Campaign, Config
-from phonebank.errors import ImportFileError, PhoneRejected
+from phonebank.errors import PhoneRejected
 from phonebank.models import Contact, DoNotCall
-from phonebank.phones import normalize
-from phonebank.tables import RejectsFile, Row, Table, header_key, open_table
+from phonebank.tables import RejectsFile, Row, open_table
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +111,7 @@ def import_contacts(
             RejectsFile(rejects_path, table.headers) as rejects,
             _Seen(dry_run) as seen,
         ):
-            for batch in _batches(table, batch_size):
+            for batch in batches(table, batch_size):
                 ready = _read_batch(batch, layout, country, required, report, rejects)
                 _store(engine, settings.slug, ready, report, seen, dry_run)
                 if progress:
@@ -132,7 +128,7 @@ def import_contacts(
     return report
 
 
-def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+def batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     batch: list[Row] = []
     for row in rows:
         batch.append(row)
@@ -178,10 +174,8 @@ def _store(
 ) -> None:
     """Insert the batch's new numbers; count the known and do-not-call ones."""
     numbers = {c.values["phone"] for c in ready}
-    # Known race: on PostgreSQL two simultaneous imports of one number both pass
-    # this check and the unique constraint fails the later batch (SQLite's BEGIN
-    # IMMEDIATE serializes them); ON CONFLICT DO NOTHING per dialect would fix it.
     with engine.begin() as conn:
+        serialize(conn, f"import:{campaign}")
         blocked = listed_numbers(conn, numbers)
         taken = _existing(conn, campaign, numbers) | seen.among(numbers)
         fresh: list[dict[str, Any]] = []
@@ -201,6 +195,18 @@ def _store(
             conn.execute(insert(CONTACTS), fresh)
     seen.add(c["phone"] for c in fresh)
     logger.debug("batch: %d new contacts of %d rows", len(fresh), len(ready))
+
+
+def serialize(conn: Connection, name: str) -> None:
+    """One batch at a time per name, so two imports never insert one number twice.
+
+    SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL needs a
+    transaction-scoped advisory lock for the check-then-insert to hold.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name}
+        )
 
 
 def _existing(conn: Connection, campaign: str, numbers: set[str]) -> set[str]:
@@ -250,149 +256,3 @@ class _Seen:
     def __exit__(self, *exc: object) -> None:
         if self._db:
             self._db.close()
-
-
-@dataclass
-class DncReport:
-    """What a do-not-call import did. Every valid number of a row is listed,
-    so `added + already_listed` counts numbers, not rows."""
-
-    rows: int = 0
-    added: int = 0
-    already_listed: int = 0
-    contacts_marked: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rows": self.rows,
-            "added": self.added,
-            "already_listed": self.already_listed,
-            "contacts_marked": self.contacts_marked,
-            "rejected": list(self.rejected),
-            "warnings": list(self.warnings),
-        }
-
-
-def import_dnc(
-    engine: Engine,
-    path: str | Path,
-    *,
-    source: str,
-    now: datetime,
-    country: str = "US",
-    batch_size: int = 1000,
-    delimiter: str | None = None,
-) -> DncReport:
-    """Add a file's numbers to the do-not-call list; their open contacts in
-    every campaign stop being called.
-
-    Every number in every phone column of a row is listed: a person who asked
-    not to be called asked it of all their numbers. A file with one column of
-    any name is read as a list of numbers, its first line too if it is one.
-    """
-    report = DncReport()
-    with open_table(path, delimiter=delimiter) as table:
-        phones = phone_headers(table.headers)
-        if not phones and len(table.headers) == 1:
-            phones = list(table.headers)
-        if not phones:
-            raise ImportFileError(
-                str(path),
-                f"no phone column among the headers ({', '.join(table.headers)})",
-                f"Name the column one of: {PHONE_HEADERS}.",
-            )
-        reasons = [h for h in table.headers if header_key(h) in ("reason", "notes")]
-        rows = chain(_headerless(table, phones, country), table)
-        for batch in _batches(rows, batch_size):
-            listed = _dnc_numbers(batch, phones, reasons[:1], country, report)
-            _store_dnc(engine, listed, source, now, report)
-
-    logger.info(
-        "do-not-call import from %s: %d numbers added, %d already listed, "
-        "%d contacts marked, %d rows rejected",
-        path, report.added, report.already_listed, report.contacts_marked,
-        len(report.rejected),
-    )  # fmt: skip
-    return report
-
-
-def _headerless(table: Table, phones: list[str], country: str) -> Iterator[Row]:
-    """The header line itself, when a one-column list has no header."""
-    if len(table.headers) == 1:
-        try:
-            normalize(table.headers[0], country)
-        except PhoneRejected:
-            return
-        yield Row(table.header_line, {phones[0]: table.headers[0]})
-
-
-def _dnc_numbers(
-    batch: list[Row],
-    phones: list[str],
-    reasons: list[str],
-    country: str,
-    report: DncReport,
-) -> dict[str, str]:
-    """The batch's numbers with the reason given for each."""
-    listed: dict[str, str] = {}
-    for row in batch:
-        report.rows += 1
-        numbers, problem = _row_numbers(row, phones, country, report)
-        if not numbers:
-            report.rejected.append({"line": row.line, "reason": problem})
-        reason = row.values.get(reasons[0], "") if reasons else ""
-        for number in numbers:
-            if number in listed:
-                report.already_listed += 1
-            listed[number] = reason or listed.get(number, "")
-    return listed
-
-
-def _row_numbers(
-    row: Row, phones: list[str], country: str, report: DncReport
-) -> tuple[list[str], str]:
-    if row.problem:
-        return [], row.problem
-    numbers, problem = [], f"no phone number in {', '.join(phones)}"
-    for header in phones:
-        if not row.values.get(header, "").strip():
-            continue
-        try:
-            phone = normalize(row.values[header], country)
-        except PhoneRejected as exc:
-            problem = f"{header}: {exc.reason}"
-            continue
-        numbers.append(phone.e164)
-        if phone.warning:
-            report.warnings.append({"line": row.line, "message": phone.warning})
-    return numbers, problem
-
-
-def _store_dnc(
-    engine: Engine,
-    listed: dict[str, str],
-    source: str,
-    now: datetime,
-    report: DncReport,
-) -> None:
-    numbers = set(listed)
-    with engine.begin() as conn:
-        known = listed_numbers(conn, numbers)
-        fresh = [
-            {"phone": n, "reason": r, "source": source, "created_at": now}
-            for n, r in listed.items()
-            if n not in known
-        ]
-        if fresh:
-            conn.execute(insert(DO_NOT_CALL), fresh)
-        if numbers:
-            marked = conn.execute(
-                update(CONTACTS)
-                .where(CONTACTS.c.phone.in_(numbers), CONTACTS.c.status == "open")
-                .values(status="dnc", next_attempt_at=None)
-            )
-            report.contacts_marked += marked.rowcount or 0
-    report.added += len(fresh)
-    report.already_listed += len(known)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from phonebank.config import Config, Settings
-from phonebank.contacts import ImportReport, import_contacts, import_dnc
+from phonebank.contacts import ImportReport, import_contacts
+from phonebank.dnc import import_dnc
 from phonebank.errors import ImportFileError
 from phonebank.models import Contact, DoNotCall
 from phonebank.tables import open_table, safe_cell

@@ -153,12 +153,10 @@ def dnc_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Add every number in a file to the do-not-call list."""
-    from phonebank import contacts
+    from phonebank import dnc
 
     cfg = _load()
-    report = _run(
-        contacts.import_dnc, _engine(cfg), file, source=str(file.name), now=_now()
-    )
+    report = _run(dnc.import_dnc, _engine(cfg), file, source=str(file.name), now=_now())
     data = report.to_json()
     if as_json:
         _json(data)
