@@ -62,6 +62,8 @@ def main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # APScheduler narrates every job it adds; our own window lines say enough.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _long_running() -> bool:
