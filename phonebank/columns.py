@@ -253,6 +253,11 @@ def pick_phone(
             first_reason = first_reason or f"{header}: {exc.reason}"
             continue
         warnings = [f"{header}: {phone.warning}"] if phone.warning else []
+        if phone.extension:
+            warnings.append(
+                f"{header}: extension {phone.extension} is kept apart and not "
+                "dialed; the call reaches the main line"
+            )
         if first_reason:
             warnings.append(f"used {header} instead, because {first_reason}")
         return phone, warnings

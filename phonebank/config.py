@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from phonebank.config_reading import describe, read_yaml
 from phonebank.errors import ConfigError, UnknownCampaign
 from phonebank.values import (
     check_zone,
@@ -69,9 +70,9 @@ class Span(Strict):
     def _ordered(self) -> Span:
         if self.end <= self.start:
             raise ValueError(
-                f"{self.start:%H:%M}-{self.end:%H:%M} ends before it starts, so it "
-                "can never open; a span must end later the same day (split one "
-                "that crosses midnight in two)"
+                f"{self.start:%H:%M}-{self.end:%H:%M} does not end after it starts, "
+                "so it can never open; a span must end later the same day (split "
+                "one that crosses midnight in two)"
             )
         return self
 
@@ -90,6 +91,15 @@ class CallingHours(Span):
                 "08:00-21:00 in the contact's local time; narrow it"
             )
         return self
+
+
+def _day_key(value: str) -> str:
+    expand_days(value)
+    return value
+
+
+# Checked as a dict key, so a bad day and a bad span are both reported.
+DayKey = Annotated[str, AfterValidator(_day_key)]
 
 
 class Result(Strict):
@@ -169,7 +179,7 @@ class Campaign(Strict):
     time_zone: str
     script: str
     contacts: ContactDefaults = ContactDefaults()
-    windows: dict[str, list[Span]]
+    windows: dict[DayKey, list[Span]]
     calling_hours: CallingHours = CallingHours()
     ring_timeout: int = Field(default=25, ge=15, le=120)
     max_attempts: int = Field(default=3, ge=1, le=20)
@@ -189,20 +199,19 @@ class Campaign(Strict):
 
     @field_validator("windows")
     @classmethod
-    def _days(cls, value: dict[str, list[Span]]) -> dict[str, list[Span]]:
+    def _some_window(cls, value: dict[str, list[Span]]) -> dict[str, list[Span]]:
         if not value or not any(value.values()):
             raise ValueError("no dial window is defined, so calling can never start")
-        for key in value:
-            expand_days(key)
         return value
 
-    @model_validator(mode="after")
-    def _results_unique(self) -> Campaign:
-        keys = [r.key for r in self.results]
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"result keys {', '.join(dupes)} are used twice")
-        return self
+    @field_validator("results")
+    @classmethod
+    def _results_unique(cls, value: list[Result]) -> list[Result]:
+        keys = [r.key for r in value]
+        for key in sorted({k for k in keys if keys.count(k) > 1}):
+            labels = " and ".join(r.label for r in value if r.key == key)
+            raise ValueError(f"key {key} is given to both {labels}; give each its own")
+        return value
 
     def weekly_windows(self) -> dict[int, list[Span]]:
         """Windows by weekday number (Monday 0), merged from the day keys."""
@@ -325,68 +334,9 @@ def load(path: str | Path | None = None) -> Config:
             ],
         )
 
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise ConfigError(
-            str(file), [f"{where}: not valid YAML ({exc}); fix the indentation"]
-        ) from None
-    if not isinstance(raw, dict):
-        raise ConfigError(str(file), ["the top level must be a mapping of keys"])
-
+    raw = read_yaml(file)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(str(file), describe(exc, raw)) from None
     return Config(settings, file)
-
-
-def describe(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
-    """Turn pydantic's errors into `key.path: what is wrong; how to fix`."""
-    problems = []
-    for error in exc.errors():
-        loc = _key_path(error["loc"], raw)
-        kind = error["type"]
-        message = error["msg"].removeprefix("Value error, ")
-        if kind == "extra_forbidden":
-            message = "unknown key; check its spelling against campaigns.example.yaml"
-        elif kind == "missing":
-            message = "required key is missing; add it"
-        elif kind.startswith("string_pattern"):
-            message = _pattern_hint(str(error["loc"][-1]), error.get("input"))
-        problems.append(f"{loc}: {message}")
-    return problems
-
-
-def _key_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
-    """Readable path; list items named by slug or name where they have one."""
-    parts: list[str] = []
-    node: Any = raw
-    for part in loc:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-            label = (
-                node.get("slug") or node.get("name") if isinstance(node, dict) else None
-            )
-            parts[-1] = f"{parts[-1]}[{label or part}]" if parts else f"[{part}]"
-            continue
-        if part in ("function-after", "function-before") or str(part).startswith(
-            "function-"
-        ):
-            continue
-        parts.append(str(part))
-        node = node.get(part) if isinstance(node, dict) else None
-    return ".".join(parts) or "(top level)"
-
-
-def _pattern_hint(key: str, value: Any) -> str:
-    hints = {
-        "slug": "use lowercase letters, digits and dashes, like city-council-2026",
-        "pin": "a PIN is 4 to 8 digits; quote it in YAML, like pin: '4821'",
-        "key": "a result key is one keypad digit 0-9; quote it, like key: '1'",
-        "country": "use a two-letter country code like US",
-        "public_url": "write the full URL, like https://phonebank.example.org",
-    }
-    return f"'{value}' is not allowed; {hints.get(key, 'see the example config')}"

@@ -7,19 +7,36 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel, create_engine
 
 from phonebank import models  # noqa: F401  (registers the tables)
+from phonebank.errors import DatabaseUnavailable
 
 BUSY_TIMEOUT_MS = 10_000
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`, with the tables created if they are missing."""
+    try:
+        return _make_engine(url)
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DatabaseUnavailable(_without_password(url), reason) from None
+
+
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "(unreadable URL)"
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,

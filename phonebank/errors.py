@@ -79,3 +79,28 @@ class PhoneRejected(ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class DatabaseUnavailable(PhonebankError):
+    exit_code = 2
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Error: cannot open the database {url} ({reason}). Check database_url "
+            "in the config (or $PHONEBANK_DATABASE_URL), and that the server or "
+            "folder exists."
+        )
+
+
+class FileProblem(PhonebankError):
+    """A file or folder the command was pointed at cannot be used."""
+
+    exit_code = 1
+
+    def __init__(self, exc: OSError) -> None:
+        what = exc.strerror or type(exc).__name__
+        where = exc.filename or "the given path"
+        super().__init__(
+            f"Error: {what.lower()} in {where}. Check the path, that its folder "
+            "exists and that you may write there."
+        )

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from phonebank.config import Config
 from phonebank.db import reader, utc
+from phonebank.errors import PhonebankError
 from phonebank.models import Contact
 from phonebank.tables import safe_cell
 
@@ -28,6 +29,7 @@ HEADER = (
     "last_outcome",
     "result_label",
     "result_at",
+    "status",
 )
 
 
@@ -37,6 +39,11 @@ def export_contacts(
     """Write one CSV row per contact of the campaign; return the rows written."""
     config.campaign(slug)
     target = Path(out_path)
+    if target.is_dir():
+        raise PhonebankError(
+            f"Error: {target} is a folder. Give a file name, like "
+            f"{target / (slug + '.csv')}."
+        )
     partial = target.with_name(target.name + ".part")
 
     # Written aside and moved into place when complete, so a failed export
@@ -52,10 +59,14 @@ def export_contacts(
 
 
 def _write(engine: Engine, slug: str, path: Path) -> int:
-    """The CSV itself: UTF-8, a header, then the contacts chunk by chunk."""
+    """The CSV itself: UTF-8, a header, then the contacts chunk by chunk.
+
+    The byte-order mark makes Excel read accented names right; every cell is
+    quoted, so no spreadsheet guesses a cell's type.
+    """
     written = 0
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file)
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, quoting=csv.QUOTE_ALL)
         writer.writerow(HEADER)
         for rows in _chunks(engine, slug, CHUNK):
             writer.writerows(_cells(row) for row in rows)
@@ -93,6 +104,7 @@ def _cells(row: Row[Any]) -> list[str]:
     # as a formula (and drop the `+`), and a contact's name like =HYPERLINK(...)
     # must not become a live link in the organizer's spreadsheet.
     values: list[Any] = list(row[1:])
-    at = utc(values[-1])
-    values[-1] = at.isoformat() if at else ""
+    index = HEADER.index("result_at")
+    at = utc(values[index])
+    values[index] = at.isoformat() if at else ""
     return [safe_cell(value) for value in values]

@@ -32,6 +32,12 @@ HOLD_LIMIT = timedelta(minutes=5)
 HOLD_SECONDS = 45
 
 
+def number(params: Params, name: str, default: int) -> int:
+    """A whole-number parameter; anything else reads as `default` (no such id)."""
+    text = params.get(name, "")
+    return int(text) if text.isdigit() and len(text) < 12 else default
+
+
 def caller_number(form: Params) -> str:
     """The calling number in E.164; Plivo sends it as digits without the +."""
     raw = form.get("From", "").strip()
@@ -73,7 +79,7 @@ class Flow:
         """The check-in number was called: ask for the PIN, or say why not."""
         if form.get("Event") == "Hangup":
             return self.hangup(query, form)
-        attempt = int(query.get("attempt", "1"))
+        attempt = number(query, "attempt", 1)
         caller = caller_number(form)
         if volunteers.locked_until(self.engine, caller, self.clock.now()):
             return callflow.goodbye(
@@ -91,12 +97,14 @@ class Flow:
 
     def checkin(self, query: Params, form: Params) -> str:
         """A PIN was keyed: start a shift, or count a wrong PIN."""
-        attempt = int(query.get("attempt", "1"))
+        attempt = number(query, "attempt", 1)
         call_uuid, caller = form.get("CallUUID", ""), caller_number(form)
         digits = form.get("Digits", "").strip("#")
         now = self.clock.now()
 
-        existing = self._shift(call_uuid)
+        if not call_uuid:
+            return callflow.goodbye("Sorry, this call cannot be checked in. Goodbye.")
+        existing = shifts.by_call(self.engine, call_uuid)
         if existing is not None:
             return self._after_checkin(existing)
         if volunteers.locked_until(self.engine, caller, now):
@@ -136,6 +144,9 @@ class Flow:
         if not campaigns:
             return callflow.window_closed(self._next_opening())
         assert volunteer.id is not None
+        shifts.close_earlier_shifts(
+            self.engine, self.campaigns, volunteer.id, call_uuid, now
+        )
         with session(self.engine) as db:
             shift = Shift(
                 call_uuid=call_uuid,
@@ -150,7 +161,7 @@ class Flow:
     def _after_checkin(self, shift: Shift) -> str:
         assert shift.id is not None
         name = self._volunteer_name(shift.volunteer_id)
-        if shift.campaign:
+        if shift.campaign in self.campaigns:
             return callflow.welcome(
                 self.urls, shift.id, name, self.campaigns[shift.campaign]
             )
@@ -160,12 +171,12 @@ class Flow:
 
     def campaign(self, query: Params, form: Params) -> str:
         """The volunteer picked a campaign from the menu."""
-        shift = self._shift_by_id(int(query.get("shift", "0")))
+        shift = shifts.by_id(self.engine, number(query, "shift", 0))
         if shift is None:
             return callflow.goodbye("That call is over. Goodbye.")
         if not shift.campaign:
             choices = self.open_campaigns()
-            index = int(form.get("Digits", "0") or 0) - 1
+            index = number(form, "Digits", 0) - 1
             if not 0 <= index < len(choices):
                 return self._after_checkin(shift)
             with session(self.engine) as db:
@@ -178,12 +189,12 @@ class Flow:
 
     def call_me(self, query: Params, form: Params) -> str:
         """A call the server placed to a volunteer: press 1 to begin."""
-        volunteer_id = int(query.get("volunteer", "0"))
+        volunteer_id = number(query, "volunteer", 0)
         with session(self.engine) as db:
             volunteer = db.get(Volunteer, volunteer_id)
         if volunteer is None or not volunteer.active:
             return callflow.goodbye("Goodbye.")
-        existing = self._shift(form.get("CallUUID", ""))
+        existing = shifts.by_call(self.engine, form.get("CallUUID", ""))
         if existing is not None:
             return self._after_checkin(existing)
         if form.get("Digits") == "1":
@@ -196,10 +207,12 @@ class Flow:
 
     def next(self, query: Params, form: Params) -> str:
         """Claim the next contact and whisper who it is."""
-        shift = self._shift_by_id(int(query.get("shift", "0")))
-        after = int(query.get("after", "0"))
+        shift = shifts.by_id(self.engine, number(query, "shift", 0))
+        after = number(query, "after", 0)
         if shift is None or shift.ended_at is not None:
             return callflow.goodbye("Your shift has ended. Thank you. Goodbye.")
+        if shift.campaign not in self.campaigns:
+            return self._after_checkin(shift)
         campaign = self.campaigns[shift.campaign]
         now = self.clock.now()
 
@@ -239,11 +252,10 @@ class Flow:
 
     def dial(self, query: Params, form: Params) -> str:
         """Dial the contact with the campaign's caller ID and ring timeout."""
-        found = self._attempt(int(query.get("attempt", "0")))
+        found = self._attempt(number(query, "attempt", 0))
         if found is None:
             return callflow.goodbye("That call is over. Goodbye.")
-        attempt, contact = found
-        campaign = self.campaigns[attempt.campaign]
+        attempt, contact, campaign = found
         assert attempt.id is not None
         dialer.start_dial(
             self.engine, attempt.id, self.clock.now(), campaign.ring_timeout
@@ -253,17 +265,17 @@ class Flow:
     def bridged(self, query: Params, form: Params) -> str:
         """Dial callbacks: note when the contact answers."""
         if form.get("Event") == "DialAnswer" or form.get("DialAction") == "answer":
-            attempt_id = int(query.get("attempt", "0"))
+            attempt_id = number(query, "attempt", 0)
             dialer.mark_bridged(self.engine, attempt_id, form.get("DialBLegUUID", ""))
         return callflow.empty()
 
     def dialed(self, query: Params, form: Params) -> str:
         """The dial ended: unanswered ones are recorded, answered ones ask a result."""
-        attempt_id = int(query.get("attempt", "0"))
+        attempt_id = number(query, "attempt", 0)
         found = self._attempt(attempt_id)
         if found is None:
             return callflow.goodbye("That call is over. Goodbye.")
-        campaign = self.campaigns[found[0].campaign]
+        campaign = found[2]
         bleg = form.get("DialBLegUUID", "")
         outcome = callflow.dial_outcome(form.get("DialStatus", ""), bleg)
         attempt = dialer.record_dial(
@@ -292,11 +304,11 @@ class Flow:
 
     def result(self, query: Params, form: Params) -> str:
         """The volunteer keyed a result; an unknown key repeats the menu."""
-        attempt_id = int(query.get("attempt", "0"))
+        attempt_id = number(query, "attempt", 0)
         found = self._attempt(attempt_id)
         if found is None:
             return callflow.goodbye("That call is over. Goodbye.")
-        campaign = self.campaigns[found[0].campaign]
+        campaign = found[2]
         key = form.get("Digits", "")[:1]
         if found[0].state == "awaiting_result" and campaign.result_for(key) is None:
             return callflow.ask_result(self.urls, attempt_id, campaign, again=True)
@@ -308,11 +320,11 @@ class Flow:
 
     def noresult(self, query: Params, form: Params) -> str:
         """No key came after the retries: record 'no result' and move on."""
-        attempt_id = int(query.get("attempt", "0"))
+        attempt_id = number(query, "attempt", 0)
         found = self._attempt(attempt_id)
         if found is None:
             return callflow.goodbye("That call is over. Goodbye.")
-        campaign = self.campaigns[found[0].campaign]
+        campaign = found[2]
         attempt = dialer.record_result(
             self.engine, campaign, attempt_id, None, self.clock.now()
         )
@@ -331,32 +343,20 @@ class Flow:
 
     # Lookups -------------------------------------------------------------
 
-    def _shift(self, call_uuid: str) -> Shift | None:
-        if not call_uuid:
-            return None
-        with session(self.engine) as db:
-            return (
-                db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
-                .scalars()
-                .first()
-            )
-
-    def _shift_by_id(self, shift_id: int) -> Shift | None:
-        with session(self.engine) as db:
-            return db.get(Shift, shift_id)
-
     def _volunteer_name(self, volunteer_id: int) -> str:
         with session(self.engine) as db:
             volunteer = db.get(Volunteer, volunteer_id)
             return volunteer.name if volunteer else "volunteer"
 
-    def _attempt(self, attempt_id: int) -> tuple[Attempt, Contact] | None:
+    def _attempt(self, attempt_id: int) -> tuple[Attempt, Contact, Campaign] | None:
+        """The attempt, its contact and campaign; None if any is unknown."""
         with session(self.engine) as db:
             attempt = db.get(Attempt, attempt_id)
             contact = db.get(Contact, attempt.contact_id) if attempt else None
-            if attempt is None or contact is None:
-                return None
-            return attempt, contact
+        if attempt is None or contact is None:
+            return None
+        campaign = self.campaigns.get(attempt.campaign)
+        return (attempt, contact, campaign) if campaign else None
 
     def _attempt_after(
         self, shift: Shift, after: int

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from plivo import exceptions as plivo_errors
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
@@ -21,7 +22,7 @@ from phonebank import db, scheduler, volunteers, web
 from phonebank.callflow import Urls
 from phonebank.clock import Clock, SystemClock
 from phonebank.config import Campaign, Config
-from phonebank.errors import MissingCredentials
+from phonebank.errors import MissingCredentials, PhonebankError
 from phonebank.models import Shift, Volunteer
 from phonebank.telephony import Telephony
 
@@ -136,6 +137,35 @@ def call_volunteers(
     return placed
 
 
+def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
+    from phonebank.sandbox import Application, Sandbox
+
+    lab = Sandbox(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN, clock=clock)
+    lab.applications[config.settings.checkin_number] = Application(
+        answer_url=f"{config.settings.public_url}/plivo/answer",
+        hangup_url=f"{config.settings.public_url}/plivo/hangup",
+    )
+    base = lab.start(host="127.0.0.1", port=port)
+    log.info(
+        "sandbox Plivo at %s: place a volunteer call with "
+        "curl -d from=PHONE -d to=%s -d pin=PIN %s/sandbox/calls",
+        base,
+        config.settings.checkin_number,
+        base,
+    )
+    return base
+
+
+def _telephony(creds: Credentials, base: str | None) -> Telephony:
+    try:
+        return Telephony(creds.auth_id, creds.auth_token, base_url=base)
+    except plivo_errors.AuthenticationError:
+        raise PhonebankError(
+            "Error: PLIVO_AUTH_ID does not look like a Plivo Auth ID (MA or SA "
+            "and 18 more characters). Copy it again from the Plivo console."
+        ) from None
+
+
 @contextmanager
 def running(
     config: Config,
@@ -154,31 +184,33 @@ def running(
         server.stop()
 
 
-def serve(config: Config, host: str, port: int, sandbox: bool = False) -> None:
+@dataclass
+class SandboxChoice:
+    """Where `serve` finds Plivo: the real API, an embedded or a running sandbox."""
+
+    embedded_port: int | None = None
+    url: str | None = None
+
+
+def serve(
+    config: Config, host: str, port: int, sandbox: SandboxChoice | None = None
+) -> None:
     """Run the webhook server and the scheduler until interrupted."""
     clock = SystemClock()
     engine = db.make_engine(config.database_url)
     volunteers.sync_roster(engine, config)
-    if sandbox:
-        from phonebank.sandbox import Application, Sandbox
-
-        lab = Sandbox(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN, clock=clock)
+    base = None
+    if sandbox and sandbox.embedded_port is not None:
         config = with_public_url(config, f"http://{host}:{port}")
-        lab.applications[config.settings.checkin_number] = Application(
-            answer_url=f"{config.settings.public_url}/plivo/answer",
-            hangup_url=f"{config.settings.public_url}/plivo/hangup",
-        )
-        base = lab.start(host="127.0.0.1", port=0)
-        creds = Credentials(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN)
-        log.info(
-            "sandbox Plivo at %s (check-in number %s)",
-            base,
-            config.settings.checkin_number,
-        )
-    else:
-        creds = credentials_from_env()
-        base = None
-    telephony = Telephony(creds.auth_id, creds.auth_token, base_url=base)
+        base = _embedded_sandbox(config, clock, sandbox.embedded_port)
+    elif sandbox and sandbox.url:
+        base = sandbox.url.rstrip("/")
+    creds = (
+        Credentials(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN)
+        if base
+        else credentials_from_env()
+    )
+    telephony = _telephony(creds, base)
     jobs = scheduler.build(
         config,
         engine,
@@ -200,6 +232,9 @@ def serve(config: Config, host: str, port: int, sandbox: bool = False) -> None:
             host=host,
             port=port,
             log_level="info",
+            # The access log would print each volunteer's secret sheet link;
+            # web.py logs requests itself, with the link redacted.
+            access_log=False,
         )
     finally:
         jobs.shutdown(wait=False)

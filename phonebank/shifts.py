@@ -99,3 +99,41 @@ def close_vanished_shifts(
             "closed %d shifts whose calls had ended without a hangup", len(gone)
         )
     return len(gone)
+
+
+def by_call(engine: Engine, call_uuid: str) -> Shift | None:
+    """The shift started by a volunteer's call, if any."""
+    if not call_uuid:
+        return None
+    with session(engine) as db:
+        return (
+            db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
+            .scalars()
+            .first()
+        )
+
+
+def by_id(engine: Engine, shift_id: int) -> Shift | None:
+    with session(engine) as db:
+        return db.get(Shift, shift_id)
+
+
+def close_earlier_shifts(
+    engine: Engine,
+    campaigns: dict[str, Campaign],
+    volunteer_id: int,
+    call_uuid: str,
+    now: datetime,
+) -> None:
+    """A volunteer is on one call at a time: a new check-in ends older shifts
+    whose hangup never reached us, returning what they held."""
+    with session(engine) as db:
+        stale = db.execute(
+            select(col(Shift.call_uuid)).where(
+                col(Shift.volunteer_id) == volunteer_id,
+                col(Shift.ended_at).is_(None),
+                col(Shift.call_uuid) != call_uuid,
+            )
+        ).all()
+    for (uuid,) in stale:
+        close_shift(engine, campaigns, uuid, now)

@@ -20,6 +20,7 @@ from phonebank.config import Config, VolunteerEntry
 from phonebank.db import session, utc
 from phonebank.errors import NotFound, PhonebankError
 from phonebank.models import PinFailure, Secret, Volunteer
+from phonebank.phones import mask
 from phonebank.values import parse_phone
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ class PinTaken(PhonebankError):
             f"Error: that PIN is already used by another volunteer (adding {name}). "
             "Choose a different PIN; a PIN alone identifies a volunteer."
         )
+
+
+class VolunteerExists(PhonebankError):
+    exit_code = 2
 
 
 def _pin_key(db: Session) -> bytes:
@@ -94,7 +99,7 @@ def add(
             .first()
         )
         if existing is not None and not replace:
-            raise PhonebankError(
+            raise VolunteerExists(
                 f"Error: a volunteer with phone {entry.phone} exists "
                 f"({existing.name}). Remove them first, or use a different phone."
             )
@@ -233,7 +238,8 @@ def note_wrong_pin(
             row.locked_until = now + timedelta(minutes=minutes)
             row.failures = 0
             log.warning(
-                "calling number ending %s locked out after wrong PINs", caller[-4:]
+                "calling number %s locked out after wrong PINs",
+                mask(caller) or "(withheld)",
             )
         db.add(row)
         return locked

@@ -8,7 +8,9 @@ Plivo's 15-second budget for an XML answer is never in question.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -117,6 +119,22 @@ def create_app(
             organization=config.settings.organization, volunteer=name, sheet=body
         )
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        path = request.url.path
+        if path.startswith("/sheet/"):
+            path = "/sheet/<link>"
+        log.debug(
+            "%s %s -> %d in %.1f ms",
+            request.method,
+            path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
 
     @app.get("/health")
     async def health() -> JSONResponse:

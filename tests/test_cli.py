@@ -154,7 +154,7 @@ def test_script_export_report_status(tmp_path: Path) -> None:
     out = tmp_path / "export.csv"
     exported = invoke(config, "export", "tenant-vote", "-o", str(out))
     assert exported.exit_code == 0 and "wrote 2 contacts" in exported.output
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert rows[0]["phone"] == "'+12025550141"
 
     report = json.loads(invoke(config, "report", "tenant-vote", "--json").output)

@@ -48,7 +48,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     )
     found = problems_for(tmp_path, data)
     text = "\n".join(found)
-    assert len(found) == 5, text
+    assert len(found) == 6, text
     assert (
         "campaigns[tenant-vote].caller_id: '555-1234' is not a valid phone number"
         in text
@@ -69,7 +69,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
             "public_url: 'phonebank.example.org'",
         ),
         ({"checkin_number": "12"}, "checkin_number: '12' is not a valid phone number"),
-        ({"campaigns": []}, "campaigns: List should have at least 1 item"),
+        ({"campaigns": []}, "campaigns: is empty; add at least one"),
         (
             {"volunteers": [{"name": "Ana", "phone": "+12025550111", "pin": "12"}]},
             "a PIN is 4 to 8 digits",
@@ -84,7 +84,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
                     "results": [{"key": "1", "label": "A"}, {"key": "1", "label": "B"}]
                 }
             },
-            "result keys 1 are used twice",
+            "key 1 is given to both A and B",
         ),
         (
             {"campaign": {"results": [{"key": "2", "label": "Maybe", "final": False}]}},

@@ -369,7 +369,7 @@ def test_render_status_shows_windows_and_shifts(
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as file:
+    with path.open(encoding="utf-8-sig", newline="") as file:
         return list(csv.reader(file))
 
 
@@ -410,9 +410,11 @@ def test_export_writes_one_neutralized_row_per_contact(
             "answered",
             "Supporter",
             "2026-10-06T22:15:00+00:00",
+            "open",
         ],
-        ["", "José", "Núñez", "'+12025550144", "", "0", "", "", ""],
+        ["", "José", "Núñez", "'+12025550144", "", "0", "", "", "", "open"],
     ]
+    assert out.read_bytes().startswith('\ufeff"external_id","first_name"'.encode())
 
 
 @pytest.mark.parametrize(

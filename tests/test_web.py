@@ -297,3 +297,44 @@ def test_call_sheet_shows_only_the_live_contact(client: Client) -> None:
 )
 def test_dial_status_translation(status: str, bleg: str, expected: str) -> None:
     assert callflow.dial_outcome(status, bleg) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/plivo/answer?attempt=abc",
+        "/plivo/checkin?attempt=abc",
+        "/plivo/campaign?shift=abc",
+        "/plivo/next?shift=abc&after=xyz",
+        "/plivo/dial?attempt=abc",
+        "/plivo/dialed?attempt=abc",
+        "/plivo/result?attempt=999999",
+        "/plivo/noresult?attempt=-1",
+        "/plivo/callme?volunteer=abc",
+    ],
+)
+def test_garbage_parameters_get_xml_and_no_error(
+    client: Client, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.post(path, CALL)
+    assert response.status_code == 200
+    assert ET.fromstring(response.text).tag == "Response"
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_checkin_without_a_call_uuid_starts_no_shift(client: Client) -> None:
+    params = {k: v for k, v in CALL.items() if k != "CallUUID"}
+    response = client.post("/plivo/checkin?attempt=1", {**params, "Digits": "4821"})
+    assert "cannot be checked in" in response.text
+    with db.session(client.engine) as session:
+        assert session.query(Shift).count() == 0
+
+
+def test_a_new_check_in_ends_the_volunteers_older_shift(client: Client) -> None:
+    client.post("/plivo/checkin?attempt=1", {**CALL, "Digits": "4821"})
+    again = {**CALL, "CallUUID": "c-2", "From": "12025550133", "Digits": "4821"}
+    client.post("/plivo/checkin?attempt=1", again)
+    with db.session(client.engine) as session:
+        shifts = session.query(Shift).order_by(Shift.id).all()
+    assert [s.call_uuid for s in shifts] == ["c-1", "c-2"]
+    assert shifts[0].ended_at is not None and shifts[1].ended_at is None

@@ -49,12 +49,14 @@ def check() -> None:
     engine = _engine(cfg) if checks.database_exists(cfg) else None
     found = checks.problems(cfg, engine)
     if found:
-        err.print(f"{len(found)} problem(s) in {cfg.path}:", markup=False)
+        noun = "problem" if len(found) == 1 else "problems"
+        err.print(f"{len(found)} {noun} in {cfg.path}:", markup=False)
         for line in found:
             err.print(f"  - {line}", markup=False, highlight=False)
         raise typer.Exit(2)
     names = ", ".join(c.slug for c in cfg.campaigns)
-    out.print(f"{cfg.path}: OK ({len(cfg.campaigns)} campaigns: {names})")
+    noun = "campaign" if len(cfg.campaigns) == 1 else "campaigns"
+    out.print(f"{cfg.path}: OK ({len(cfg.campaigns)} {noun}: {names})")
 
 
 @app.command("import")

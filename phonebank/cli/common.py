@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from phonebank import config as config_module
-from phonebank.errors import PhonebankError
+from phonebank.errors import FileProblem, PhonebankError
 
 app = typer.Typer(
     help="A self-hosted phone bank: volunteers call in, phonebank bridges them "
@@ -77,16 +77,13 @@ def _fail(exc: PhonebankError) -> typer.Exit:
 
 
 def _load() -> Any:
-    try:
-        return config_module.load(state.config_path)
-    except PhonebankError as exc:
-        raise _fail(exc) from None
+    return _run(config_module.load, state.config_path)
 
 
 def _engine(cfg: Any) -> Any:
     from phonebank import db
 
-    return db.make_engine(cfg.database_url)
+    return _run(db.make_engine, cfg.database_url)
 
 
 def _now() -> datetime:
@@ -98,7 +95,10 @@ def _json(data: Any) -> None:
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a core function; its errors become one sentence and an exit code."""
     try:
         return fn(*args, **kwargs)
     except PhonebankError as exc:
         raise _fail(exc) from None
+    except OSError as exc:
+        raise _fail(FileProblem(exc)) from None

@@ -21,6 +21,7 @@ from phonebank.cli.common import (
     out,
     volunteers_app,
 )
+from phonebank.config_reading import describe
 from phonebank.errors import PhonebankError
 
 # Volunteers -------------------------------------------------------------
@@ -50,14 +51,15 @@ def volunteers_add(
     from phonebank.config import VolunteerEntry
 
     cfg = _load()
+    given = {"name": name, "phone": phone, "pin": pin, "call_me": call_me}
     try:
-        entry = VolunteerEntry(name=name, phone=phone, pin=pin, call_me=call_me)
+        entry = VolunteerEntry.model_validate(given)
     except ValidationError as exc:
-        message = "; ".join(
-            e["msg"].removeprefix("Value error, ") for e in exc.errors()
-        )
+        message = "; ".join(describe(exc, given))
         raise _fail(PhonebankError(f"Error: {message}.")) from None
-    view = _run(volunteers.add, _engine(cfg), cfg, entry)
+    engine = _engine(cfg)
+    _run(volunteers.sync_roster, engine, cfg)
+    view = _run(volunteers.add, engine, cfg, entry)
     out.print(f"added {view.name}; call sheet: {view.sheet_url}", highlight=False)
 
 
@@ -67,14 +69,20 @@ def volunteers_list(as_json: JsonFlag = False) -> None:
     from phonebank import volunteers
 
     cfg = _load()
-    rows = _run(volunteers.listing, _engine(cfg), cfg)
+    engine = _engine(cfg)
+    _run(volunteers.sync_roster, engine, cfg)
+    rows = _run(volunteers.listing, engine, cfg)
     if as_json:
         _json([vars(r) for r in rows])
         return
-    table = Table("name", "phone", "call me", "call sheet")
+    table = Table("name", "phone", "call me")
     for row in rows:
-        table.add_row(row.name, row.phone, "yes" if row.call_me else "", row.sheet_url)
+        table.add_row(row.name, row.phone, "yes" if row.call_me else "")
     out.print(table)
+    # Each link is a secret to hand over whole, so never cut to the screen.
+    out.print("Private call-sheet links:")
+    for row in rows:
+        out.print(f"  {row.name}: {row.sheet_url}", markup=False, highlight=False)
 
 
 @volunteers_app.command("remove")

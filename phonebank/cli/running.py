@@ -23,21 +23,37 @@ from phonebank.cli.common import (
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port to listen on.")
+    ] = 8000,
     sandbox: Annotated[
         bool,
         typer.Option(
             "--sandbox",
-            help="Use the built-in Plivo "
-            "sandbox instead of Plivo (no credentials needed).",
+            help="Run the built-in Plivo sandbox too, instead of Plivo (no "
+            "credentials needed; the public URL becomes http://HOST:PORT).",
         ),
     ] = False,
+    sandbox_port: Annotated[
+        int,
+        typer.Option(min=1, max=65535, help="Port of the built-in sandbox."),
+    ] = 8100,
+    sandbox_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Use a `phonebank sandbox` already running at this URL "
+            "instead of Plivo."
+        ),
+    ] = None,
 ) -> None:
     """Run the webhook server and the window scheduler (one long-lived process)."""
     from phonebank import server
 
     cfg = _load()
-    _run(server.serve, cfg, host, port, sandbox)
+    choice = server.SandboxChoice(
+        embedded_port=sandbox_port if sandbox else None, url=sandbox_url
+    )
+    _run(server.serve, cfg, host, port, choice)
 
 
 @app.command()
