@@ -310,12 +310,21 @@ def status(engine: Engine, config: Config, now: datetime) -> dict[str, Any]:
 def _window(campaign: Campaign, now: datetime) -> dict[str, Any]:
     """Whether the campaign's window is open; if not, when it next opens."""
     if hours.window_open(campaign, now):
-        return {"campaign": campaign.slug, "open": True, "next_open": None}
+        return {
+            "campaign": campaign.slug,
+            "open": True,
+            "next_open": None,
+            "next_open_local": None,
+        }
     opens = hours.next_window_open(campaign, now)
+    local = opens.astimezone(campaign.zone) if opens else None
     return {
         "campaign": campaign.slug,
         "open": False,
         "next_open": opens.isoformat() if opens else None,
+        "next_open_local": f"{local:%a %d %b %H:%M} {local.tzname()}"
+        if local
+        else None,
     }
 
 
@@ -365,7 +374,7 @@ def render_status(state: dict[str, Any]) -> Group:
         windows.add_row(
             Text(slug),
             "open" if window["open"] else "closed",
-            window["next_open"] or "",
+            window.get("next_open_local") or "",
             str(state["contacts_left"].get(slug, 0)),
         )
 

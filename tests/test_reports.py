@@ -342,9 +342,14 @@ def test_status_shows_windows_shifts_live_calls_and_contacts_left(
     state = status(engine, config, NOW)
 
     assert state["windows"] == [
-        {"campaign": COUNCIL, "open": True, "next_open": None},
+        {"campaign": COUNCIL, "open": True, "next_open": None, "next_open_local": None},
         # Saturday 10:00 in Chicago (CDT, UTC-5).
-        {"campaign": SCHOOL, "open": False, "next_open": "2026-10-10T15:00:00+00:00"},
+        {
+            "campaign": SCHOOL,
+            "open": False,
+            "next_open": "2026-10-10T15:00:00+00:00",
+            "next_open_local": "Sat 10 Oct 10:00 CDT",
+        },
     ]
     assert state["shifts"] == [
         {
@@ -363,7 +368,7 @@ def test_render_status_shows_windows_and_shifts(
 ) -> None:
     text = render(render_status(status(engine, config, NOW)))
 
-    assert "2026-10-10T15:00:00+00:00" in text
+    assert "Sat 10 Oct 10:00 CDT" in text
     assert "Bram Oakes" in text
     assert "Calls live: 2" in text
 

@@ -247,7 +247,8 @@ def why(
         _json(verdict.to_json())
         return
     out.print(
-        f"{'Callable' if verdict.callable else 'Not callable'} at {moment.isoformat()}",
+        f"{'Callable' if verdict.callable else 'Not callable'} at "
+        f"{_local(moment, chosen)}",
         highlight=False,
     )
     for reason in verdict.reasons:
@@ -260,7 +261,13 @@ def why(
             highlight=False,
         )
     if verdict.next_callable_at:
-        out.print(f"  next callable at {verdict.next_callable_at.isoformat()}")
+        out.print(f"  next callable at {_local(verdict.next_callable_at, chosen)}")
+
+
+def _local(moment: datetime, campaign: Any) -> str:
+    """A moment as an admin reads it: the campaign's own time zone, to the minute."""
+    local = moment.astimezone(campaign.zone)
+    return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({campaign.time_zone})"
 
 
 def _parse_moment(text: str | None) -> datetime:
