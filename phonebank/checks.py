@@ -121,16 +121,18 @@ def _reaches_someone(
 
 
 def roster_problems(config: Config) -> list[str]:
-    from phonebank.volunteers import read_roster
+    from phonebank.volunteers import roster_entries
 
     path = config.base / str(config.settings.roster)
     if not path.exists():
         return [f"roster: {path} does not exist; create it or remove the key"]
     try:
-        count = sum(1 for _ in read_roster(path))
+        entries, problems = roster_entries(path)
     except PhonebankError as exc:
         return [f"roster: {str(exc).removeprefix('Error: ')}"]
-    return [] if count else [f"roster: {path} lists no volunteers"]
+    if problems:
+        return [f"roster: {path}, {problem}" for problem in problems]
+    return [] if entries else [f"roster: {path} lists no volunteers"]
 
 
 def contact_count(engine: Engine, slug: str) -> int:

@@ -118,6 +118,8 @@ def import_contacts(
                     progress(table.position, table.size)
         if progress:
             progress(table.size, table.size)
+    if report.rows == 0:
+        report.warn(1, "the file has a header but no contacts; is it the right file?")
 
     logger.info(
         "%s %d of %d rows into %s: %d duplicates, %d do-not-call, %d rejected",

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -126,26 +126,38 @@ def sync_roster(engine: Engine, config: Config) -> int:
     return len(entries)
 
 
-def read_roster(path: Path) -> Iterable[VolunteerEntry]:
-    """Volunteers from a CSV with name, phone, pin and optional call_me columns."""
+def read_roster(path: Path) -> list[VolunteerEntry]:
+    """Volunteers from a CSV with name, phone, pin and optional call_me columns;
+    every bad row is reported at once."""
+    entries, problems = roster_entries(path)
+    if problems:
+        raise PhonebankError(
+            f"Error: {len(problems)} bad rows in {path}: {'; '.join(problems)}. "
+            "Fix them and retry."
+        )
+    return entries
+
+
+def roster_entries(path: Path) -> tuple[list[VolunteerEntry], list[str]]:
+    """The valid volunteers of a roster file, and a problem per bad row."""
+    from phonebank.config_reading import describe
     from phonebank.tables import open_table
 
+    entries, problems = [], []
     with open_table(path) as table:
         for line, row in table.rows():
             lowered = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
+            given = {
+                "name": lowered.get("name", ""),
+                "phone": lowered.get("phone", ""),
+                "pin": lowered.get("pin", ""),
+                "call_me": lowered.get("call_me", "").lower() in ("1", "yes", "true"),
+            }
             try:
-                yield VolunteerEntry(
-                    name=lowered.get("name", ""),
-                    phone=lowered.get("phone", ""),
-                    pin=lowered.get("pin", ""),
-                    call_me=lowered.get("call_me", "").lower() in ("1", "yes", "true"),
-                )
-            except ValueError as exc:
-                first = str(exc).splitlines()[1:3]
-                raise PhonebankError(
-                    f"Error: volunteer row is not valid in {path}, line {line}: "
-                    f"{' '.join(s.strip() for s in first)}. Fix the row and retry."
-                ) from None
+                entries.append(VolunteerEntry.model_validate(given))
+            except ValidationError as exc:
+                problems.append(f"line {line}: {', '.join(describe(exc, given))}")
+    return entries, problems
 
 
 def listing(engine: Engine, config: Config) -> list[VolunteerView]:

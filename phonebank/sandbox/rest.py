@@ -194,10 +194,12 @@ def _add_helper_routes(app: FastAPI, sandbox: Sandbox) -> None:
         params = await read_params(request)
         if not params.get("from") or not params.get("to"):
             return JSONResponse({"error": "from and to are required"}, status_code=400)
+        pin = str(params.get("pin", "1234"))
         party = VolunteerParty(
             phone=str(params["from"]),
-            pin=str(params.get("pin") or "1234"),
+            pin=pin,
             name=str(params.get("name") or "Volunteer"),
+            silent=pin == "",  # an empty pin: a caller who presses nothing
         )
         try:
             uuid = await asyncio.to_thread(sandbox.place_call, party, str(params["to"]))
