@@ -161,3 +161,67 @@ def test_script_export_report_status(tmp_path: Path) -> None:
     assert report["contacts"] == 2 and report["dials"] == 0
     status = json.loads(invoke(config, "status", "--json").output)
     assert status["contacts_left"] == {"tenant-vote": 2}
+
+
+def test_file_and_database_mistakes_are_one_sentence(tmp_path: Path) -> None:
+    config = setup_bank(tmp_path)
+    folder = invoke(config, "export", "tenant-vote", "-o", str(tmp_path))
+    assert folder.exit_code == 1 and "is a folder" in folder.output
+    assert not list(tmp_path.glob("*.part"))
+
+    missing_dir = invoke(
+        config, "export", "tenant-vote", "-o", str(tmp_path / "no/x.csv")
+    )
+    assert missing_dir.exit_code == 1
+    assert "no such file or directory" in missing_dir.output
+    assert "Traceback" not in missing_dir.output
+
+    rejects = invoke(
+        config,
+        "import",
+        "tenant-vote",
+        str(tmp_path / "contacts.csv"),
+        "--rejects",
+        str(tmp_path / "no" / "rejects.csv"),
+    )
+    assert rejects.exit_code == 1 and "Check the path" in rejects.output
+
+    bad_db = write_config(
+        tmp_path / "db",
+        settings_dict(database_url="postgresql+psycopg://user:secret@127.0.0.1:1/none"),
+    )
+    result = invoke(bad_db, "status")
+    assert result.exit_code == 2
+    assert "cannot open the database" in result.output
+    assert "secret" not in result.output
+
+
+def test_config_text_mistakes(tmp_path: Path) -> None:
+    path = tmp_path / "campaigns.yaml"
+    path.write_text("organization: x\norganization: y\n")
+    result = invoke(path, "check")
+    assert result.exit_code == 2
+    assert (
+        "the key 'organization' appears twice (lines 1 and 2); keep one"
+        in result.output
+    )
+
+    path.write_text("")
+    assert "the file is empty" in invoke(path, "check").output
+    path.write_bytes(b"\x89PNG\x00\xff")
+    assert "not UTF-8 text" in invoke(path, "check").output
+    assert "is a directory" in invoke(tmp_path, "check").output
+
+
+def test_check_reports_every_bad_roster_row(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text(
+        "name,phone,pin\nZed,12,ab\nAmy Example,+1 202 555 0119,1234\n,+1 202 555 0118,99\n"
+    )
+    config = write_config(tmp_path, settings_dict(roster="roster.csv"))
+    result = invoke(config, "check")
+    assert result.exit_code == 2
+    assert (
+        "roster.csv, line 2: phone: '12' is not a valid phone number" in result.output
+    )
+    assert "pin: 'ab' is not allowed" in result.output
+    assert "roster.csv, line 4: name: is empty" in result.output
