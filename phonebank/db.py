@@ -85,6 +85,14 @@ def session(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only session: on SQLite it begins deferred and never waits for,
+    or holds, the write lock, so lookups in webhooks stay fast under load."""
+    with Session(reader(engine), expire_on_commit=False) as db:
+        yield db
+
+
 def reader(engine: Engine) -> Engine:
     """The engine for read-only work that must not take SQLite's write lock."""
     return engine.execution_options(sqlite_begin="DEFERRED")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from phonebank.config import Campaign
-from phonebank.db import session, utc
+from phonebank.db import reading, session, utc
 from phonebank.hours import next_callable_at, open_zone_sets
 from phonebank.models import Attempt, Contact, DoNotCall, Shift
 
@@ -286,7 +286,7 @@ def release_stale_claims(engine: Engine, now: datetime) -> int:
 
 def next_due(engine: Engine, campaign: Campaign, now: datetime) -> datetime | None:
     """When the next contact becomes callable, counting retries and zones."""
-    with session(engine) as db:
+    with reading(engine) as db:
         rows = db.execute(
             select(col(Contact.tz_key), func.min(col(Contact.next_attempt_at)))
             .where(

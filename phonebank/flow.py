@@ -20,7 +20,7 @@ from phonebank import callflow, dialer, hours, scripts, shifts, volunteers
 from phonebank.callflow import Urls
 from phonebank.clock import Clock
 from phonebank.config import Campaign, Config
-from phonebank.db import session
+from phonebank.db import reading, session
 from phonebank.models import Attempt, Contact, Shift, Volunteer
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class Flow:
     def call_me(self, query: Params, form: Params) -> str:
         """A call the server placed to a volunteer: press 1 to begin."""
         volunteer_id = number(query, "volunteer", 0)
-        with session(self.engine) as db:
+        with reading(self.engine) as db:
             volunteer = db.get(Volunteer, volunteer_id)
         if volunteer is None or not volunteer.active:
             return callflow.goodbye("Goodbye.")
@@ -344,13 +344,13 @@ class Flow:
     # Lookups -------------------------------------------------------------
 
     def _volunteer_name(self, volunteer_id: int) -> str:
-        with session(self.engine) as db:
+        with reading(self.engine) as db:
             volunteer = db.get(Volunteer, volunteer_id)
             return volunteer.name if volunteer else "volunteer"
 
     def _attempt(self, attempt_id: int) -> tuple[Attempt, Contact, Campaign] | None:
         """The attempt, its contact and campaign; None if any is unknown."""
-        with session(self.engine) as db:
+        with reading(self.engine) as db:
             attempt = db.get(Attempt, attempt_id)
             contact = db.get(Contact, attempt.contact_id) if attempt else None
         if attempt is None or contact is None:
@@ -361,7 +361,7 @@ class Flow:
     def _attempt_after(
         self, shift: Shift, after: int
     ) -> tuple[Contact, Attempt] | None:
-        with session(self.engine) as db:
+        with reading(self.engine) as db:
             attempt = (
                 db.execute(
                     select(Attempt)

@@ -233,7 +233,7 @@ def serve(
             port=port,
             log_level="info",
             # The access log would print each volunteer's secret sheet link;
-            # web.py logs requests itself, with the link redacted.
+            # web.py logs each webhook itself; sheet links are never logged.
             access_log=False,
         )
     finally:

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from phonebank import scripts, volunteers
 from phonebank.config import Config
-from phonebank.db import session
+from phonebank.db import reading
 from phonebank.models import Attempt, Contact, Shift
 
 
@@ -22,7 +22,7 @@ def live_sheet(config: Config, engine: Engine, token: str) -> tuple[str, str] | 
     volunteer = volunteers.by_token(engine, token)
     if volunteer is None:
         return None
-    with session(engine) as db:
+    with reading(engine) as db:
         row = db.execute(
             select(Attempt, Contact)
             .join(Shift, col(Shift.id) == col(Attempt.shift_id))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from phonebank.config import Campaign
-from phonebank.db import session
+from phonebank.db import reading, session
 from phonebank.dialer import NO_RESULT, settle
 from phonebank.models import Attempt, Contact, Shift
 
@@ -85,7 +85,7 @@ def close_vanished_shifts(
     Their claimed contacts go back to the queue and their open attempts are
     settled as if the volunteer had hung up.
     """
-    with session(engine) as db:
+    with reading(engine) as db:
         open_shifts = db.execute(
             select(col(Shift.call_uuid)).where(
                 col(Shift.ended_at).is_(None), col(Shift.started_at) < now - grace
@@ -105,7 +105,7 @@ def by_call(engine: Engine, call_uuid: str) -> Shift | None:
     """The shift started by a volunteer's call, if any."""
     if not call_uuid:
         return None
-    with session(engine) as db:
+    with reading(engine) as db:
         return (
             db.execute(select(Shift).where(col(Shift.call_uuid) == call_uuid))
             .scalars()
@@ -114,7 +114,7 @@ def by_call(engine: Engine, call_uuid: str) -> Shift | None:
 
 
 def by_id(engine: Engine, shift_id: int) -> Shift | None:
-    with session(engine) as db:
+    with reading(engine) as db:
         return db.get(Shift, shift_id)
 
 
@@ -127,7 +127,7 @@ def close_earlier_shifts(
 ) -> None:
     """A volunteer is on one call at a time: a new check-in ends older shifts
     whose hangup never reached us, returning what they held."""
-    with session(engine) as db:
+    with reading(engine) as db:
         stale = db.execute(
             select(col(Shift.call_uuid)).where(
                 col(Shift.volunteer_id) == volunteer_id,

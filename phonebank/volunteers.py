@@ -13,11 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from phonebank.config import Config, VolunteerEntry
-from phonebank.db import session, utc
+from phonebank.db import reading, session, utc
 from phonebank.errors import NotFound, PhonebankError
 from phonebank.models import PinFailure, Secret, Volunteer
 from phonebank.phones import mask
@@ -40,23 +39,27 @@ class VolunteerExists(PhonebankError):
     exit_code = 2
 
 
-def _pin_key(db: Session) -> bytes:
-    row = db.get(Secret, "pin_key")
+def _pin_key(engine: Engine) -> bytes:
+    """The server's key for PIN hashes, made the first time it is needed."""
+    with reading(engine) as db:
+        row = db.get(Secret, "pin_key")
     if row is None:
-        row = Secret(name="pin_key", value=secrets.token_hex(32))
-        db.add(row)
-        db.flush()
+        with session(engine) as db:
+            row = db.get(Secret, "pin_key") or Secret(
+                name="pin_key", value=secrets.token_hex(32)
+            )
+            db.add(row)
     return bytes.fromhex(row.value)
 
 
-def hash_pin(db: Session, pin: str) -> str:
+def hash_pin(engine: Engine, pin: str) -> str:
     """A keyed hash: a volunteer is found by PIN alone, yet no PIN is stored.
 
     A salted slow hash would force checking every volunteer on each check-in;
     a server-held key keeps the lookup one indexed read, and the lockout
     limits guessing over the phone.
     """
-    digest = hmac.new(_pin_key(db), pin.encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(_pin_key(engine), pin.encode(), hashlib.sha256).hexdigest()
     return f"hmac-sha256${digest}"
 
 
@@ -84,8 +87,8 @@ def add(
     engine: Engine, config: Config, entry: VolunteerEntry, replace: bool = False
 ) -> VolunteerView:
     """Add a volunteer (or update one with the same phone when `replace`)."""
+    pin_hash = hash_pin(engine, entry.pin)
     with session(engine) as db:
-        pin_hash = hash_pin(db, entry.pin)
         holder = (
             db.execute(select(Volunteer).where(col(Volunteer.pin_hash) == pin_hash))
             .scalars()
@@ -161,7 +164,7 @@ def roster_entries(path: Path) -> tuple[list[VolunteerEntry], list[str]]:
 
 
 def listing(engine: Engine, config: Config) -> list[VolunteerView]:
-    with session(engine) as db:
+    with reading(engine) as db:
         rows = (
             db.execute(
                 select(Volunteer)
@@ -197,11 +200,12 @@ def remove(engine: Engine, phone: str) -> str:
 
 
 def by_pin(engine: Engine, pin: str) -> Volunteer | None:
-    with session(engine) as db:
+    pin_hash = hash_pin(engine, pin)
+    with reading(engine) as db:
         return (
             db.execute(
                 select(Volunteer).where(
-                    col(Volunteer.pin_hash) == hash_pin(db, pin), col(Volunteer.active)
+                    col(Volunteer.pin_hash) == pin_hash, col(Volunteer.active)
                 )
             )
             .scalars()
@@ -210,7 +214,7 @@ def by_pin(engine: Engine, pin: str) -> Volunteer | None:
 
 
 def by_token(engine: Engine, token: str) -> Volunteer | None:
-    with session(engine) as db:
+    with reading(engine) as db:
         return (
             db.execute(
                 select(Volunteer).where(
@@ -224,7 +228,7 @@ def by_token(engine: Engine, token: str) -> Volunteer | None:
 
 def locked_until(engine: Engine, caller: str, now: datetime) -> datetime | None:
     """When a calling number's lockout ends, if it is locked now."""
-    with session(engine) as db:
+    with reading(engine) as db:
         row = db.get(PinFailure, caller)
         until = utc(row.locked_until) if row else None
         return until if until and until > now else None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -99,11 +98,17 @@ def create_app(
             flow, step.replace("callme", "call_me")
         )
         query = dict(request.query_params)
+        started = time.perf_counter()
         try:
             body = await run_in_threadpool(handler, query, form)
         except Exception:
             log.exception("webhook %s failed for call %s", step, form.get("CallUUID"))
             body = callflow.goodbye("Sorry, something went wrong. Please call back.")
+        log.debug(
+            "webhook %s answered in %.1f ms",
+            step,
+            (time.perf_counter() - started) * 1000,
+        )
         return Response(body, media_type=XML)
 
     for path in paths:  # a proxy may forward with or without the URL's prefix
@@ -119,22 +124,6 @@ def create_app(
             organization=config.settings.organization, volunteer=name, sheet=body
         )
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
-
-    @app.middleware("http")
-    async def access_log(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        path = request.url.path
-        if path.startswith("/sheet/"):
-            path = "/sheet/<link>"
-        log.debug(
-            "%s %s -> %d in %.1f ms",
-            request.method,
-            path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
 
     @app.get("/health")
     async def health() -> JSONResponse:

@@ -152,7 +152,7 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     good = write_config(tmp_path, settings_dict())
     result = runner.invoke(app, ["-c", str(good), "check"])
     assert result.exit_code == 0, result.output
-    assert "OK (1 campaigns: tenant-vote)" in result.output
+    assert "OK (1 campaign: tenant-vote)" in result.output
 
     data = yaml.safe_load(good.read_text())
     data["campaigns"][0]["caller_id"] = "nope"
