@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,13 +77,33 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 @contextmanager
 def session(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as db:
+    with _writer_turn(engine), Session(engine, expire_on_commit=False) as db:
         try:
             yield db
             db.commit()
         except BaseException:
             db.rollback()
             raise
+
+
+_writer_locks: dict[int, threading.Lock] = {}
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """On SQLite, one writing transaction at a time within this process.
+
+    SQLite lets one writer in and makes the others poll with growing sleeps,
+    which under fifty volunteers gives a few webhooks multi-second waits; a
+    lock hands the turn straight to the next thread. Other processes (an
+    import beside `serve`) still wait on the busy timeout.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    lock = _writer_locks.setdefault(id(engine.pool), threading.Lock())
+    with lock:
+        yield
 
 
 @contextmanager
