@@ -29,6 +29,7 @@ from phonebank.columns import (
 from phonebank.config import Campaign, Config
 from phonebank.errors import PhoneRejected
 from phonebank.models import Contact, DoNotCall
+from phonebank.spool import Spool
 from phonebank.tables import RejectsFile, Row, open_table
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     suppressed: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    rejected: Spool = field(default_factory=Spool)
+    warnings: Spool = field(default_factory=Spool)
 
     def reject(self, line: int, reason: str) -> None:
         self.rejected.append({"line": line, "reason": reason})

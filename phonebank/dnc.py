@@ -21,6 +21,7 @@ from phonebank.dialer import add_do_not_call
 from phonebank.errors import ImportFileError, NotFound, PhonebankError, PhoneRejected
 from phonebank.models import Contact, DoNotCall
 from phonebank.phones import normalize
+from phonebank.spool import Spool
 from phonebank.tables import Row, Table, header_key, open_table
 from phonebank.values import parse_phone
 
@@ -88,8 +89,8 @@ class DncReport:
     added: int = 0
     already_listed: int = 0
     contacts_marked: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    rejected: Spool = field(default_factory=Spool)
+    warnings: Spool = field(default_factory=Spool)
 
     def to_json(self) -> dict[str, Any]:
         return {
