@@ -16,6 +16,7 @@ from phonebank.cli.common import (
     _json,
     _load,
     _now,
+    _print_lines,
     _run,
     app,
     err,
@@ -184,20 +185,9 @@ def _print_import(report: Any, dry_run: bool, rejects: Path | None) -> None:
         f"rejected {len(data['rejected'])}",
         highlight=False,
     )
-    for item in data["rejected"][:20]:
-        out.print(
-            f"  line {item['line']}: {item['reason']}", markup=False, highlight=False
-        )
-    if len(data["rejected"]) > 20:
-        more = len(data["rejected"]) - 20
-        hint = f" (all in {rejects})" if rejects else " (use --rejects FILE for all)"
-        out.print(f"  ... and {more} more{hint}", markup=False)
-    for item in data["warnings"][:10]:
-        out.print(
-            f"  warning, line {item['line']}: {item['message']}",
-            markup=False,
-            highlight=False,
-        )
+    hint = f" (all in {rejects})" if rejects else " (use --rejects FILE for all)"
+    _print_lines(data["rejected"], "reason", "", hint)
+    _print_lines(data["warnings"], "message", "warning, ", "")
 
 
 @app.command()

@@ -102,3 +102,15 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise _fail(exc) from None
     except OSError as exc:
         raise _fail(FileProblem(exc)) from None
+
+
+def _print_lines(
+    items: list[dict[str, Any]], key: str, prefix: str, hint: str, most: int = 20
+) -> None:
+    """The first rejected rows or warnings of a report, with their line numbers."""
+    for item in items[:most]:
+        out.print(
+            f"  {prefix}line {item['line']}: {item[key]}", markup=False, highlight=False
+        )
+    if len(items) > most:
+        out.print(f"  ... and {len(items) - most} more{hint}", markup=False)

@@ -16,6 +16,7 @@ from phonebank.cli.common import (
     _json,
     _load,
     _now,
+    _print_lines,
     _run,
     dnc_app,
     out,
@@ -175,7 +176,4 @@ def dnc_import(
         f"campaigns, rejected {len(data['rejected'])}",
         highlight=False,
     )
-    for item in data["rejected"][:20]:
-        out.print(
-            f"  line {item['line']}: {item['reason']}", markup=False, highlight=False
-        )
+    _print_lines(data["rejected"], "reason", "", "")
