@@ -215,7 +215,8 @@ def test_config_text_mistakes(tmp_path: Path) -> None:
 
 def test_check_reports_every_bad_roster_row(tmp_path: Path) -> None:
     (tmp_path / "roster.csv").write_text(
-        "name,phone,pin\nZed,12,ab\nAmy Example,+1 202 555 0119,1234\n,+1 202 555 0118,99\n"
+        "name,phone,pin\nZed,12,ab\n"
+        "Amy Example,+1 202 555 0119,1234\n,+1 202 555 0118,99\n"
     )
     config = write_config(tmp_path, settings_dict(roster="roster.csv"))
     result = invoke(config, "check")
