@@ -8,6 +8,7 @@ which document comes next.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from plivo import plivoxml
 
 from phonebank.config import Campaign
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 VOICE = "WOMAN"
 LANGUAGE = "en-US"
 PIN_TIMEOUT = 10
@@ -49,7 +51,13 @@ class Urls:
 
 
 def _speak(text: str) -> plivoxml.SpeakElement:
-    return plivoxml.SpeakElement(text, voice=VOICE, language=LANGUAGE)
+    return plivoxml.SpeakElement(speakable(text), voice=VOICE, language=LANGUAGE)
+
+
+def speakable(text: str) -> str:
+    """Text XML can carry: control characters (a stray NUL or escape pasted
+    into a spreadsheet) become spaces rather than breaking the document."""
+    return _CONTROL.sub(" ", text)
 
 
 def _doc(*elements: plivoxml.PlivoXMLElement) -> str:

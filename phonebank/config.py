@@ -93,6 +93,9 @@ class CallingHours(Span):
         return self
 
 
+RESERVED_FIELDS = {"phone", "extension", "campaign", "organization", "volunteer"}
+
+
 def _day_key(value: str) -> str:
     expand_days(value)
     return value
@@ -202,6 +205,18 @@ class Campaign(Strict):
     def _some_window(cls, value: dict[str, list[Span]]) -> dict[str, list[Span]]:
         if not value or not any(value.values()):
             raise ValueError("no dial window is defined, so calling can never start")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _not_reserved(cls, value: list[str]) -> list[str]:
+        reserved = sorted(set(value) & RESERVED_FIELDS)
+        if reserved:
+            raise ValueError(
+                f"{', '.join(reserved)} cannot be a script field: the number is "
+                "never shown to volunteers, and campaign, organization and "
+                "volunteer are given to every script already"
+            )
         return value
 
     @field_validator("results")

@@ -197,6 +197,8 @@ class Flow:
         existing = shifts.by_call(self.engine, form.get("CallUUID", ""))
         if existing is not None:
             return self._after_checkin(existing)
+        if not form.get("CallUUID"):
+            return callflow.goodbye("Sorry, this call cannot be checked in. Goodbye.")
         if form.get("Digits") == "1":
             return self._start_shift(volunteer, form.get("CallUUID", ""))
         return callflow.call_me(
@@ -257,6 +259,10 @@ class Flow:
             return callflow.goodbye("That call is over. Goodbye.")
         attempt, contact, campaign = found
         assert attempt.id is not None
+        if attempt.state not in ("claimed", "dialing"):
+            # The attempt was settled (the shift ended, a newer check-in took
+            # over): dialing now would ring a contact someone else may hold.
+            return callflow.goodbye("That call is over. Goodbye.")
         dialer.start_dial(
             self.engine, attempt.id, self.clock.now(), campaign.ring_timeout
         )

@@ -72,9 +72,15 @@ def build(
 
     def sweep() -> None:
         now = clock.now()
-        if live_calls is not None:
-            shifts.close_vanished_shifts(engine, campaigns, set(live_calls()), now)
         dialer.release_stale_claims(engine, now)
+        if live_calls is None:
+            return
+        try:
+            live = set(live_calls())
+        except Exception as exc:  # Plivo unreachable: the next sweep tries again
+            log.warning("could not list live calls from Plivo (%s); will retry", exc)
+            return
+        shifts.close_vanished_shifts(engine, campaigns, live, now)
 
     scheduler.add_job(
         sweep, IntervalTrigger(seconds=STALE_CHECK_SECONDS), name="sweep stale work"

@@ -99,7 +99,7 @@ class Table:
     def _row(self, line: int, cells: list[str]) -> Row:
         width = len(self.headers)
         extra = cells[width:]
-        cells = [cell.strip() for cell in cells[:width]]
+        cells = [_CONTROL.sub(" ", cell).strip() for cell in cells[:width]]
         cells += [""] * (width - len(cells))
         values = dict(zip(self.headers, cells, strict=True))
         if any(cell.strip() for cell in extra):
@@ -130,6 +130,11 @@ class Table:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# Control characters (a NUL or escape from a broken export) mean nothing in a
+# name or a note, and no XML or terminal can carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def open_table(path: str | Path, *, delimiter: str | None = None) -> Table:

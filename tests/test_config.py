@@ -198,3 +198,10 @@ def test_serve_refuses_without_credentials(
     result = runner.invoke(app, ["-c", str(path), "serve"])
     assert result.exit_code == 2
     assert "PLIVO_AUTH_ID" in result.output and "--sandbox" in result.output
+
+
+def test_the_phone_is_never_a_script_field(tmp_path: Path) -> None:
+    found = problems_for(
+        tmp_path, settings_dict(campaign={"fields": ["city", "phone"]})
+    )
+    assert any("phone cannot be a script field" in p for p in found), found

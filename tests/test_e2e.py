@@ -234,3 +234,15 @@ def test_no_key_after_a_conversation_records_no_result(bank: Bank) -> None:
     assert attempt.outcome == "answered"
     assert attempt.result_label == "No result"
     assert len(bank.callbacks("/plivo/noresult")) == 1
+
+
+def test_accented_caller_names_are_signed_like_plivo(bank: Bank) -> None:
+    bank.add_contacts(HUMAN)
+    bank.profile(HUMAN, outcome="human", disposition="supporter")
+    jose = bank.volunteer("José Núñez", "+12025550111", "4821", hangup_mid_call=False)
+    bank.call_in(jose)
+    bank.wait()
+    answers = bank.callbacks("/plivo/answer")
+    assert answers[0]["params"]["CallerName"] == "José Núñez"
+    assert answers[0]["status"] == 200
+    assert [a.result_label for a in bank.attempts()] == ["Supporter"]

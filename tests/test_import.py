@@ -483,3 +483,13 @@ def test_the_example_contacts_import_across_time_zones(
     assert len(report.rejected) == 5
     assert {"America/New_York", "America/Chicago", "America/Denver"} <= zones
     assert {"America/Phoenix", "America/Los_Angeles"} <= zones
+
+
+def test_control_characters_are_cleaned_from_cells(tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"First,Last,Cell Phone\nBy\x00te,Es\x1bcape,(202) 555-0172\n")
+    with open_table(path) as table:
+        rows = list(table.rows())
+    assert rows == [
+        (2, {"First": "By te", "Last": "Es cape", "Cell Phone": "(202) 555-0172"})
+    ]

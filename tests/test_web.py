@@ -338,3 +338,31 @@ def test_a_new_check_in_ends_the_volunteers_older_shift(client: Client) -> None:
         shifts = session.query(Shift).order_by(Shift.id).all()
     assert [s.call_uuid for s in shifts] == ["c-1", "c-2"]
     assert shifts[0].ended_at is not None and shifts[1].ended_at is None
+
+
+def test_a_settled_attempt_is_never_dialed(client: Client) -> None:
+    _shift_with_contact(client, "Ana")
+    client.post("/plivo/next?shift=1&after=0", CALL)
+    # A newer check-in by the same volunteer ends shift 1 before its dial step.
+    client.post(
+        "/plivo/checkin?attempt=1",
+        {**CALL, "CallUUID": "c-2", "From": "12025550133", "Digits": "4821"},
+    )
+    late = client.post("/plivo/dial?attempt=1", CALL)
+    assert verbs(late.text) == ["Speak", "Hangup"]
+    assert "<Dial" not in late.text
+
+
+def test_control_characters_in_a_name_are_spoken_as_spaces(client: Client) -> None:
+    _shift_with_contact(client, "By\x00te\x1b")
+    whisper = client.post("/plivo/next?shift=1&after=0", CALL)
+    assert whisper.status_code == 200
+    assert ET.fromstring(whisper.text).findtext("Speak", "").startswith("Next: By te ")
+
+
+def test_call_me_without_a_call_uuid_starts_no_shift(client: Client) -> None:
+    params = {k: v for k, v in CALL.items() if k != "CallUUID"}
+    response = client.post("/plivo/callme?volunteer=1", {**params, "Digits": "1"})
+    assert "cannot be checked in" in response.text
+    with db.session(client.engine) as session:
+        assert session.query(Shift).count() == 0

@@ -71,7 +71,11 @@ def signature_headers(
         base = construct_get_url(url, {})
     else:
         base = construct_post_url(url, dict(params))
-    signature = get_signature_v3(auth_token, base, nonce).decode("utf-8")
+    # Decoded first: given bytes, the SDK reads them as Latin-1 and encodes
+    # them again, so a value like "José" would be signed double-encoded while
+    # validate_v3_signature (and so our server) hashes the text as UTF-8 once.
+    signature = get_signature_v3(auth_token, base.decode("utf-8"), nonce)
+    signature = signature.decode("utf-8")
     return {
         "X-Plivo-Signature-V3": signature,
         "X-Plivo-Signature-Ma-V3": signature,
