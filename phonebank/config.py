@@ -260,6 +260,11 @@ class VolunteerEntry(Strict):
     def _pin(cls, value: Any) -> str:
         return str(value)
 
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> str:
+        return " ".join(str(value).split())
+
 
 class Security(Strict):
     pin_tries: int = Field(default=3, ge=1, le=5)

@@ -136,7 +136,7 @@ def _key_path(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
 def _pattern_hint(key: str, value: Any) -> str:
     hints = {
         "slug": "use lowercase letters, digits and dashes, like city-council-2026",
-        "pin": "a PIN is 4 to 8 digits; quote it in YAML, like pin: '4821'",
+        "pin": "a PIN is 4 to 8 digits, like 4821 (in YAML, quote it: '4821')",
         "key": "a result key is one keypad digit 0-9; quote it, like key: '1'",
         "country": "use a two-letter country code like US",
         "public_url": "write the full URL, like https://phonebank.example.org",

@@ -149,21 +149,26 @@ def _watch(
     console: Console,
     quiet: bool,
 ) -> None:
+    """Wait for the shift to end, with a live line (one every 10 s in a log)."""
     deadline = time.monotonic() + REAL_SECONDS_CAP
+    live = console.is_terminal
+    last_line = 0.0
     time.sleep(0.5)
     while time.monotonic() < deadline:
         if lab.wait_idle(timeout=0.5):
             break
-        if not quiet:
-            dials = lab.log.dials()
-            local = clock.now().astimezone(cfg.campaign(CAMPAIGN).zone)
-            answered = sum(1 for d in dials if d.get("outcome") in ("human", "machine"))
-            console.print(
-                f"{local:%a %H:%M} dials {len(dials):4d}  answered {answered:4d}",
-                highlight=False,
-                end="\r",
-            )
-    if not quiet:
+        if quiet or (not live and time.monotonic() - last_line < 10):
+            continue
+        last_line = time.monotonic()
+        dials = lab.log.dials()
+        local = clock.now().astimezone(cfg.campaign(CAMPAIGN).zone)
+        answered = sum(1 for d in dials if d.get("outcome") in ("human", "machine"))
+        console.print(
+            f"{local:%a %H:%M} dials {len(dials):4d}  answered {answered:4d}",
+            highlight=False,
+            end="\r" if live else "\n",
+        )
+    if live and not quiet:
         console.print()
 
 

@@ -65,11 +65,11 @@ class NotFound(PhonebankError):
 class MissingCredentials(PhonebankError):
     exit_code = 2
 
-    def __init__(self) -> None:
+    def __init__(self, sandbox_flag: str = "--sandbox") -> None:
         super().__init__(
             "Error: Plivo credentials are not set. Export PLIVO_AUTH_ID and "
-            "PLIVO_AUTH_TOKEN (from the Plivo console), or run with --sandbox "
-            "to use the local sandbox."
+            "PLIVO_AUTH_TOKEN (from the Plivo console), or use the local sandbox "
+            f"with {sandbox_flag}."
         )
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from plivo import exceptions as plivo_errors
@@ -37,12 +38,12 @@ class Credentials:
     auth_token: str
 
 
-def credentials_from_env() -> Credentials:
+def credentials_from_env(sandbox_flag: str = "--sandbox") -> Credentials:
     """Plivo credentials from PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN, or an error."""
     auth_id = os.environ.get("PLIVO_AUTH_ID", "").strip()
     auth_token = os.environ.get("PLIVO_AUTH_TOKEN", "").strip()
     if not auth_id or not auth_token:
-        raise MissingCredentials()
+        raise MissingCredentials(sandbox_flag)
     return Credentials(auth_id, auth_token)
 
 
@@ -145,7 +146,7 @@ def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
         answer_url=f"{config.settings.public_url}/plivo/answer",
         hangup_url=f"{config.settings.public_url}/plivo/hangup",
     )
-    base = lab.start(host="127.0.0.1", port=port)
+    base = sandbox_or_explain(lab.start, host="127.0.0.1", port_for_errors=port)
     log.info(
         "sandbox Plivo at %s: place a volunteer call with "
         "curl -d from=PHONE -d to=%s -d pin=PIN %s/sandbox/calls",
@@ -154,6 +155,20 @@ def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
         base,
     )
     return base
+
+
+def sandbox_or_explain(
+    start: Any, *args: Any, port_for_errors: int, **kwargs: Any
+) -> Any:
+    """Start a sandbox server; a port already taken becomes a sentence, not a trace."""
+    try:
+        return start(*args, port=port_for_errors, **kwargs)
+    except (RuntimeError, OSError):
+        raise PhonebankError(
+            f"Error: the sandbox could not listen on port {port_for_errors} (is "
+            "another phonebank sandbox or serve --sandbox running?). Stop it, or "
+            "pick another port."
+        ) from None
 
 
 def _telephony(creds: Credentials, base: str | None) -> Telephony:

@@ -58,8 +58,11 @@ def parse_phone(value: Any, country: str = "US") -> str:
     text = str(value).strip()
     try:
         number = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"'{text}' is not a phone number ({exc})") from None
+    except phonenumbers.NumberParseException:
+        raise ValueError(
+            f"'{text}' is not a phone number; write it in digits with its area "
+            "code, like +1 202 555 0143"
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValueError(
             f"'{text}' is not a valid phone number; write it with its country "

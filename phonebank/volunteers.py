@@ -154,13 +154,27 @@ def roster_entries(path: Path) -> tuple[list[VolunteerEntry], list[str]]:
                 "name": lowered.get("name", ""),
                 "phone": lowered.get("phone", ""),
                 "pin": lowered.get("pin", ""),
-                "call_me": lowered.get("call_me", "").lower() in ("1", "yes", "true"),
+                "call_me": _yes_no(lowered.get("call_me", "")),
             }
             try:
                 entries.append(VolunteerEntry.model_validate(given))
             except ValidationError as exc:
                 problems.append(f"line {line}: {', '.join(describe(exc, given))}")
     return entries, problems
+
+
+def _yes_no(text: str) -> bool | str:
+    """A roster's call_me cell; anything unclear is left for validation to refuse."""
+    answers = {
+        "": False,
+        "0": False,
+        "no": False,
+        "false": False,
+        "1": True,
+        "yes": True,
+        "true": True,
+    }
+    return answers.get(text.strip().lower(), text)
 
 
 def listing(engine: Engine, config: Config) -> list[VolunteerView]:
@@ -179,7 +193,10 @@ def listing(engine: Engine, config: Config) -> list[VolunteerView]:
 
 def remove(engine: Engine, phone: str) -> str:
     """Deactivate a volunteer by phone; their PIN stops working at once."""
-    number = parse_phone(phone)
+    try:
+        number = parse_phone(phone)
+    except ValueError as exc:
+        raise PhonebankError(f"Error: {exc}.") from None
     with session(engine) as db:
         volunteer = (
             db.execute(

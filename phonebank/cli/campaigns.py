@@ -269,6 +269,8 @@ def _parse_moment(text: str | None) -> datetime:
         raise typer.BadParameter(
             f"'{text}' is not ISO-8601, e.g. 2026-11-03T18:30-05:00", param_hint="--at"
         ) from None
+    if not 1970 <= moment.year <= 2200:
+        raise typer.BadParameter("give a year between 1970 and 2200", param_hint="--at")
     if moment.tzinfo is None:
         raise typer.BadParameter(
             "give a UTC offset, e.g. 2026-11-03T18:30-05:00 or Z", param_hint="--at"

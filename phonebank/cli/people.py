@@ -110,7 +110,8 @@ def volunteers_import(
     entries = _run(lambda: list(volunteers.read_roster(file)))
     for entry in entries:
         _run(volunteers.add, engine, cfg, entry, True)
-    out.print(f"imported {len(entries)} volunteers; see `phonebank volunteers list`")
+    noun = "volunteer" if len(entries) == 1 else "volunteers"
+    out.print(f"imported {len(entries)} {noun}; see `phonebank volunteers list`")
 
 
 # Do not call --------------------------------------------------------------

@@ -93,8 +93,12 @@ def demo(
 
 @app.command("sandbox")
 def sandbox_cmd(
-    port: Annotated[int, typer.Option(help="Port for the sandbox's Plivo API.")] = 8100,
-    speed: Annotated[float, typer.Option(help="Time compression.")] = 1.0,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port for the sandbox's Plivo API.")
+    ] = 8100,
+    speed: Annotated[
+        float, typer.Option(min=0.1, max=10000, help="Time compression.")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     log: Annotated[
         Path | None,
@@ -110,9 +114,10 @@ def sandbox_cmd(
 
     cfg = _load()
     public = cfg.settings.public_url
-    run_standalone(
+    _run(
+        server.sandbox_or_explain,
+        run_standalone,
         host="127.0.0.1",
-        port=port,
         auth_id=server.SANDBOX_AUTH_ID,
         auth_token=server.SANDBOX_AUTH_TOKEN,
         answer_url=f"{public}/plivo/answer",
@@ -122,6 +127,7 @@ def sandbox_cmd(
         speed=speed,
         seed=seed,
         log_path=log,
+        port_for_errors=port,
     )
 
 
@@ -186,7 +192,7 @@ def call_volunteers_cmd(
     if sandbox_url:
         creds = server.Credentials(server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN)
     else:
-        creds = _run(server.credentials_from_env)
+        creds = _run(server.credentials_from_env, "--sandbox-url URL")
     telephony = Telephony(creds.auth_id, creds.auth_token, base_url=sandbox_url)
     placed = _run(server.call_volunteers, cfg, _engine(cfg), telephony, chosen)
     out.print(f"placed {len(placed)} calls")
