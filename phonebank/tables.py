@@ -51,7 +51,7 @@ class Table:
         self.size = path.stat().st_size
         self._raw = path.open("rb")
         self._text = io.TextIOWrapper(self._raw, encoding=encoding, newline="")
-        self._reader = csv.reader(self._text, delimiter=delimiter)
+        self._reader = csv.reader(self._text, delimiter=delimiter, strict=True)
         self.header_line, self.headers = self._read_header()
 
     def _read_header(self) -> tuple[int, list[str]]:

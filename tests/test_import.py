@@ -493,3 +493,16 @@ def test_control_characters_are_cleaned_from_cells(tmp_path: Path) -> None:
     assert rows == [
         (2, {"First": "By te", "Last": "Es cape", "Cell Phone": "(202) 555-0172"})
     ]
+
+
+def test_an_unclosed_quote_is_an_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        "VANID,Last,First,Cell Phone\n"
+        '200065,"Unclosed,Quote,(202) 555-0171\n'
+        "200066,Fine,Ana,(202) 555-0172\n"
+    )
+    with pytest.raises(ImportFileError) as caught:
+        with open_table(path, delimiter=",") as table:
+            list(table)
+    assert "line 2" in str(caught.value) and "unclosed quote" in str(caught.value)
