@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from phonebank.config_reading import describe, read_yaml
+from phonebank.config_reading import describe, missing_files, read_yaml
 from phonebank.errors import ConfigError, UnknownCampaign
 from phonebank.values import (
     check_zone,
@@ -358,5 +358,6 @@ def load(path: str | Path | None = None) -> Config:
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(str(file), describe(exc, raw)) from None
+        problems = describe(exc, raw) + missing_files(raw, file.parent)
+        raise ConfigError(str(file), problems) from None
     return Config(settings, file)

@@ -142,3 +142,27 @@ def _pattern_hint(key: str, value: Any) -> str:
         "public_url": "write the full URL, like https://phonebank.example.org",
     }
     return f"'{value}' is not allowed; {hints.get(key, 'see the example config')}"
+
+
+def missing_files(raw: dict[str, Any], base: Path) -> list[str]:
+    """Templates and roster the file names but that do not exist, found even
+    while other keys are wrong, so one `check` lists them all."""
+    scripts = base / str(raw.get("scripts_dir") or "scripts")
+    found = []
+    for index, campaign in enumerate(raw.get("campaigns") or []):
+        if not isinstance(campaign, dict) or not isinstance(
+            campaign.get("script"), str
+        ):
+            continue
+        if not (scripts / campaign["script"]).is_file():
+            name = campaign.get("slug") or index
+            found.append(
+                f"campaigns[{name}].script: {scripts / campaign['script']} does not "
+                "exist; create it or fix the file name"
+            )
+    roster = raw.get("roster")
+    if isinstance(roster, str) and not (base / roster).is_file():
+        found.append(
+            f"roster: {base / roster} does not exist; create it or remove the key"
+        )
+    return found

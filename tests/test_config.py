@@ -205,3 +205,14 @@ def test_the_phone_is_never_a_script_field(tmp_path: Path) -> None:
         tmp_path, settings_dict(campaign={"fields": ["city", "phone"]})
     )
     assert any("phone cannot be a script field" in p for p in found), found
+
+
+def test_missing_files_are_listed_with_schema_problems(tmp_path: Path) -> None:
+    data = settings_dict(
+        roster="nobody.csv", campaign={"caller_id": "555-1234", "script": "nope.j2"}
+    )
+    found = problems_for(tmp_path, data)
+    assert len(found) == 3, found
+    assert any("caller_id" in p for p in found)
+    assert any("nope.j2 does not exist" in p for p in found)
+    assert any("roster:" in p and "nobody.csv does not exist" in p for p in found)
