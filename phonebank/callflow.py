@@ -75,6 +75,23 @@ def dial_outcome(dial_status: str, bleg_uuid: str) -> str:
     return outcome
 
 
+def _one_key(
+    action: str, valid: str, prompt: str, timeout: int = 10
+) -> plivoxml.GetDigitsElement:
+    """A one-key menu, asked up to three times; silence falls through."""
+    digits = plivoxml.GetDigitsElement(
+        action=action,
+        method="POST",
+        timeout=timeout,
+        num_digits=1,
+        retries=3,
+        redirect=True,
+        valid_digits=valid,
+    )
+    digits.add(_speak(prompt))
+    return digits
+
+
 def goodbye(text: str) -> str:
     return _doc(_speak(text), plivoxml.HangupElement())
 
@@ -130,16 +147,11 @@ def choose_campaign(
     items = " ".join(
         f"Press {n} for {c.name}." for n, c in enumerate(campaigns, start=1)
     )
-    digits = plivoxml.GetDigitsElement(
-        action=urls.step("campaign", shift=shift_id),
-        method="POST",
-        timeout=10,
-        num_digits=1,
-        retries=2,
-        redirect=True,
-        valid_digits="".join(str(n) for n in range(1, len(campaigns) + 1)),
+    digits = _one_key(
+        urls.step("campaign", shift=shift_id),
+        "".join(str(n) for n in range(1, len(campaigns) + 1)),
+        f"Welcome, {name}. {items}",
     )
-    digits.add(_speak(f"Welcome, {name}. {items}"))
     return _doc(
         digits, _speak("No choice was made. Goodbye."), plivoxml.HangupElement()
     )
@@ -186,16 +198,12 @@ def ask_result(
     """The result menu; no key after the retries records 'no result'."""
     items = " ".join(f"Press {r.key} for {r.label}." for r in campaign.results)
     lead = "That key is not on the list. " if again else ""
-    digits = plivoxml.GetDigitsElement(
-        action=urls.step("result", attempt=attempt_id),
-        method="POST",
+    digits = _one_key(
+        urls.step("result", attempt=attempt_id),
+        "".join(r.key for r in campaign.results),
+        f"{lead}{items}",
         timeout=RESULT_TIMEOUT,
-        num_digits=1,
-        retries=2,
-        redirect=True,
-        valid_digits="".join(r.key for r in campaign.results),
     )
-    digits.add(_speak(f"{lead}{items}"))
     return _doc(
         digits,
         _speak("No result was entered."),
@@ -250,19 +258,10 @@ def window_closed(next_open: str | None) -> str:
 
 def call_me(urls: Urls, volunteer_id: int, organization: str, name: str) -> str:
     """The server called a volunteer; they press 1 to start their shift."""
-    digits = plivoxml.GetDigitsElement(
-        action=urls.step("callme", volunteer=volunteer_id),
-        method="POST",
-        timeout=10,
-        num_digits=1,
-        retries=2,
-        redirect=True,
-        valid_digits="1",
-    )
-    digits.add(
-        _speak(
-            f"Hello {name}, this is the {organization} phone bank. "
-            "Press 1 to start calling."
-        )
+    digits = _one_key(
+        urls.step("callme", volunteer=volunteer_id),
+        "1",
+        f"Hello {name}, this is the {organization} phone bank. "
+        "Press 1 to start calling.",
     )
     return _doc(digits, _speak("Maybe next time. Goodbye."), plivoxml.HangupElement())
