@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+
 from phonebank.errors import ImportFileError, PhoneRejected
 from phonebank.models import Contact, zone_key
 from phonebank.phones import Phone, contact_zones, normalize, state_code
@@ -223,6 +225,7 @@ def read_contact(
 
     zip_code, state = values.get("zip", ""), values.get("state", "")
     zones, source = contact_zones(phone.e164, zip_code, state, country)
+    warnings += _reach_warnings(phone.e164, zones, country)
     extra = {key: row.values[header] for header, key in layout.extras.items()}
     return {
         **values,
@@ -237,6 +240,26 @@ def read_contact(
         "status": "open",
         "attempts": 0,
     }, warnings
+
+
+MANY_ZONES = 4
+
+
+def _reach_warnings(e164: str, zones: list[str], country: str) -> list[str]:
+    """Numbers that import fine but will rarely be called, said so at import."""
+    warnings = []
+    home = f"+{phonenumbers.country_code_for_region(country)}"
+    if not e164.startswith(home):
+        warnings.append(
+            f"the number is outside {country}; it is called on its own local time"
+        )
+    if len(zones) > MANY_ZONES:
+        warnings.append(
+            f"the number may be in {len(zones)} time zones (a toll-free or "
+            "non-geographic number), so it is called only when calling hours "
+            "hold in all of them"
+        )
+    return warnings
 
 
 def pick_phone(

@@ -506,3 +506,21 @@ def test_an_unclosed_quote_is_an_error_with_its_line(tmp_path: Path) -> None:
         with open_table(path, delimiter=",") as table:
             list(table)
     assert "line 2" in str(caught.value) and "unclosed quote" in str(caught.value)
+
+
+def test_numbers_that_will_rarely_be_called_are_warned_about(
+    engine: Engine, config: Config, tmp_path: Path
+) -> None:
+    path = tmp_path / "reach.csv"
+    path.write_text(
+        "First,Last,Cell Phone\n"
+        "Ana,Example,+44 20 7946 0123\n"
+        "Bo,Sample,(800) 555-0162\n"
+        "Cy,Test,(202) 555-0143\n"
+    )
+    report = import_contacts(engine, config, CAMPAIGN, path, now=NOW)
+    assert report.imported == 3
+    messages = {w["line"]: w["message"] for w in report.warnings}
+    assert "outside US" in messages[2]
+    assert "time zones (a toll-free" in messages[3]
+    assert 4 not in messages
