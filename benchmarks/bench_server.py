@@ -24,6 +24,7 @@ from phonebank import volunteers as roster
 from phonebank.clock import SimClock
 from phonebank.config import Config, VolunteerEntry
 from phonebank.contacts import import_contacts
+from phonebank.serving import ServerThread
 from tests.conftest import settings_dict, write_config
 
 EVENING = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)  # 18:00 in New York
@@ -41,7 +42,7 @@ TALLY = {
 def serve(folder: Path, contacts: int, volunteers: int) -> None:
     """Serve the app on 127.0.0.1 until stdin closes, then report."""
     loaded, engine = seed(folder, contacts, volunteers)
-    web_server = server.Background(None)  # 127.0.0.1, a free port
+    web_server = ServerThread()  # 127.0.0.1, a free port
     loaded = server.with_public_url(loaded, web_server.url)
     # Speed 1: the clock runs as the wall clock does, from inside the window.
     app = web.create_app(loaded, engine, SimClock(EVENING, 1.0), TOKEN)

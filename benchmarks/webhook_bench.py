@@ -1,7 +1,7 @@
 """Webhook latency with 50 volunteers calling at once, against GET /health.
 
 A child process (`bench_server`) serves the real app, `create_app` under
-uvicorn through `server.Background`, on 127.0.0.1, over a SQLite file holding
+uvicorn through `serving.ServerThread`, on 127.0.0.1, over a SQLite file holding
 about 20,000 imported contacts in one campaign and 50 volunteers, on a
 `SimClock` inside the dial window at speed 1. This process plays Plivo for the
 50 calls at once (`caller`): answer -> checkin -> (next -> dial -> bridged ->

@@ -31,6 +31,7 @@ from phonebank.clock import SimClock
 from phonebank.config import Config, VolunteerEntry
 from phonebank.models import Contact
 from phonebank.sandbox import Application, Sandbox, VolunteerParty
+from phonebank.serving import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -113,7 +114,7 @@ def _run(
     lab = Sandbox(
         server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN, clock=clock, seed=seed
     )
-    web_server = server.Background(None)
+    web_server = ServerThread()
     cfg = server.with_public_url(cfg, web_server.url)
     web_server.set_app(web.create_app(cfg, engine, clock, server.SANDBOX_AUTH_TOKEN))
     lab.applications[cfg.settings.checkin_number] = Application(

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import uvicorn
 from plivo import exceptions as plivo_errors
@@ -51,58 +45,6 @@ def with_public_url(config: Config, url: str) -> Config:
     """The same config served at another URL (the sandbox's loopback address)."""
     settings = config.settings.model_copy(update={"public_url": url.rstrip("/")})
     return Config(settings, config.path)
-
-
-class Background:
-    """A uvicorn server on a thread, for the demo, the sandbox and tests.
-
-    The socket is bound first, so the URL is known before the app is built
-    (the app needs its own public URL to check signatures).
-    """
-
-    def __init__(
-        self, app: object | None, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this. Without it, uvicorn's separate writes
-        # of headers and body meet the client's delayed ACK: 40 ms per request.
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.bind((host, port))
-        self.host, self.port = self.sock.getsockname()[:2]
-        self.server: uvicorn.Server | None = None
-        self.thread: threading.Thread | None = None
-        if app is not None:
-            self.set_app(app)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def set_app(self, app: object) -> None:
-        config = uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            log_level="warning",
-            lifespan="off",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self) -> Background:
-        assert self.server is not None and self.thread is not None, "set_app first"
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None and self.thread is not None:
-            self.server.should_exit = True
-            self.thread.join(timeout=5)
-        self.sock.close()
 
 
 def call_volunteers(
@@ -146,7 +88,7 @@ def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
         answer_url=f"{config.settings.public_url}/plivo/answer",
         hangup_url=f"{config.settings.public_url}/plivo/hangup",
     )
-    base = sandbox_or_explain(lab.start, host="127.0.0.1", port_for_errors=port)
+    base = lab.start(host="127.0.0.1", port=port)
     log.info(
         "sandbox Plivo at %s: place a volunteer call with "
         "curl -d from=PHONE -d to=%s -d pin=PIN %s/sandbox/calls",
@@ -157,20 +99,6 @@ def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
     return base
 
 
-def sandbox_or_explain(
-    start: Any, *args: Any, port_for_errors: int, **kwargs: Any
-) -> Any:
-    """Start a sandbox server; a port already taken becomes a sentence, not a trace."""
-    try:
-        return start(*args, port=port_for_errors, **kwargs)
-    except (RuntimeError, OSError):
-        raise PhonebankError(
-            f"Error: the sandbox could not listen on port {port_for_errors} (is "
-            "another phonebank sandbox or serve --sandbox running?). Stop it, or "
-            "pick another port."
-        ) from None
-
-
 def _telephony(creds: Credentials, base: str | None) -> Telephony:
     try:
         return Telephony(creds.auth_id, creds.auth_token, base_url=base)
@@ -179,24 +107,6 @@ def _telephony(creds: Credentials, base: str | None) -> Telephony:
             "Error: PLIVO_AUTH_ID does not look like a Plivo Auth ID (MA or SA "
             "and 18 more characters). Copy it again from the Plivo console."
         ) from None
-
-
-@contextmanager
-def running(
-    config: Config,
-    engine: Engine,
-    clock: Clock,
-    auth_token: str,
-    host: str = "127.0.0.1",
-    port: int = 0,
-) -> Iterator[Background]:
-    """The webhook app on a background thread, stopped on exit."""
-    app = web.create_app(config, engine, clock, auth_token)
-    server = Background(app, host, port).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass

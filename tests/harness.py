@@ -17,6 +17,7 @@ from phonebank.config import Config, VolunteerEntry
 from phonebank.models import Attempt, Contact, DoNotCall, Shift
 from phonebank.phones import contact_zones
 from phonebank.sandbox import Application, ContactProfile, Sandbox, VolunteerParty
+from phonebank.serving import ServerThread
 
 CHECKIN = "+12025550100"
 
@@ -29,7 +30,7 @@ class Bank:
     engine: Engine
     clock: SimClock
     lab: Sandbox
-    web_server: server.Background
+    web_server: ServerThread
     parties: dict[str, VolunteerParty] = field(default_factory=dict)
 
     @classmethod
@@ -50,7 +51,7 @@ class Bank:
             seed=seed,
             cps=cps,
         )
-        web_server = server.Background(None)
+        web_server = ServerThread()
         config = server.with_public_url(config, web_server.url)
         app = web.create_app(config, engine, clock, server.SANDBOX_AUTH_TOKEN)
         web_server.set_app(app)

@@ -115,9 +115,9 @@ def sandbox_cmd(
     cfg = _load()
     public = cfg.settings.public_url
     _run(
-        server.sandbox_or_explain,
         run_standalone,
         host="127.0.0.1",
+        port=port,
         auth_id=server.SANDBOX_AUTH_ID,
         auth_token=server.SANDBOX_AUTH_TOKEN,
         answer_url=f"{public}/plivo/answer",
@@ -127,7 +127,6 @@ def sandbox_cmd(
         speed=speed,
         seed=seed,
         log_path=log,
-        port_for_errors=port,
     )
 
 

@@ -29,9 +29,9 @@ from phonebank.sandbox.parties import (
     VolunteerParty,
     seeded_rng,
 )
-from phonebank.sandbox.server import ServerThread
 from phonebank.sandbox.session import Session
 from phonebank.sandbox.webhooks import FetchOptions, Webhooks
+from phonebank.serving import ServerThread
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request, Response
 from plivo.utils import validate_v3_signature
 
-from phonebank.sandbox.server import ServerThread
+from phonebank.serving import ServerThread
 
 Reply = str | Callable[[dict[str, str]], str]
 
