@@ -246,6 +246,8 @@ def _state_code(state: str) -> str:
 
 def mask(e164: str) -> str:
     """The number for logs: country code and last four digits, like +1******0143."""
+    if not e164:
+        return "(no number)"
     if len(e164) <= 6:
         return "*" * len(e164)
     return e164[:2] + "*" * (len(e164) - 6) + e164[-4:]

@@ -26,6 +26,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from phonebank.phones import mask
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_CPS = 2.0
@@ -122,9 +124,7 @@ class Telephony:
                     else None
                 )
                 if live:
-                    log.warning(
-                        "call to a number ending %s was placed after all", to[-4:]
-                    )
+                    log.warning("call to %s was placed after all", mask(to))
                     return live
                 self._pace()
                 response: Any = self._voice(
@@ -136,7 +136,7 @@ class Telephony:
                         ring_timeout=ring,
                     )
                 )
-                log.info("placed a call to a number ending %s", to[-4:])
+                log.info("placed a call to %s", mask(to))
                 return str(response.request_uuid)
         raise AssertionError("unreachable: tenacity reraises")
 

@@ -272,7 +272,7 @@ def note_wrong_pin(
             row.failures = 0
             log.warning(
                 "calling number %s locked out after wrong PINs",
-                mask(caller) or "(withheld)",
+                mask(caller),
             )
         db.add(row)
         return locked

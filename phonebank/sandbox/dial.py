@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from phonebank.phones import mask
 from phonebank.sandbox.behaviour import VolunteerMind
 from phonebank.sandbox.calls import (
     BUSY,
@@ -24,7 +25,6 @@ from phonebank.sandbox.calls import (
     normal_hangup,
     plivo_number,
 )
-from phonebank.sandbox.log import mask
 from phonebank.sandbox.parties import ContactDraw
 from phonebank.sandbox.session import BLegDropped, CallEnded, Session
 from phonebank.sandbox.xmlattrs import flag, number, text_of

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from phonebank.clock import Clock, SystemClock
+from phonebank.phones import mask
 from phonebank.sandbox.behaviour import ContactOnLine, LineParty, VolunteerMind
 from phonebank.sandbox.callrun import answer_jump, ring_then_answer, run_call
 from phonebank.sandbox.calls import (
@@ -22,7 +23,7 @@ from phonebank.sandbox.calls import (
     e164,
 )
 from phonebank.sandbox.faults import Fault, FaultBook
-from phonebank.sandbox.log import Event, EventLog, mask
+from phonebank.sandbox.log import Event, EventLog
 from phonebank.sandbox.parties import (
     ContactDraw,
     ContactProfile,

@@ -16,12 +16,6 @@ logger = logging.getLogger(__name__)
 Event = dict[str, Any]
 
 
-def mask(number: str) -> str:
-    """Keep only the last four digits, so logs never hold a full phone number."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return "…" + digits[-4:] if digits else "…"
-
-
 class EventLog:
     """A thread-safe, append-only list of events, optionally mirrored to a file."""
 

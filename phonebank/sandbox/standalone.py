@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from phonebank.clock import Clock, SimClock, SystemClock
+from phonebank.phones import mask
 from phonebank.sandbox.engine import Application, Sandbox
-from phonebank.sandbox.log import Event, mask
+from phonebank.sandbox.log import Event
 from phonebank.sandbox.parties import VolunteerParty
 
 logger = logging.getLogger(__name__)
