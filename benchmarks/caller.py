@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
 import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
-
 from benchmarks.loopback import Client
+from phonebank.sandbox.webhooks import signature_headers
 
 CHECKIN = "12025550100"
 TOKEN = "bench-auth-token"  # the Plivo auth token both sides share
@@ -63,13 +61,7 @@ class Plivo:
 
     async def post(self, step: str, url: str, params: dict[str, str]) -> ET.Element:
         await self._wait()
-        nonce = secrets.token_hex(10)
-        base = construct_post_url(url, dict(params)).decode()
-        signature = get_signature_v3(self.token.encode(), base, nonce.encode())
-        headers = {
-            "X-Plivo-Signature-V3": signature.decode(),
-            "X-Plivo-Signature-V3-Nonce": nonce,
-        }
+        headers = signature_headers(self.token, "POST", url, params)
         return ET.fromstring(await self._timed(step, url, params, headers))
 
     async def get(self, step: str, url: str) -> None:

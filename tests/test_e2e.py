@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
 
 from phonebank import db
 from phonebank.models import PinFailure
+from phonebank.sandbox.webhooks import signature_headers
 from tests.harness import Bank, config_at
 
 pytestmark = pytest.mark.e2e
@@ -156,13 +156,7 @@ def test_volunteer_hanging_up_mid_call_records_no_result(bank: Bank) -> None:
 
 def _replay(bank: Bank, event: dict[str, Any]) -> httpx.Response:
     url, params = event["url"], {k: str(v) for k, v in event["params"].items()}
-    nonce = "98765432109876543210"
-    base = construct_post_url(url, dict(params)).decode()
-    signature = get_signature_v3(bank.lab.auth_token.encode(), base, nonce.encode())
-    headers = {
-        "X-Plivo-Signature-V3": signature.decode(),
-        "X-Plivo-Signature-V3-Nonce": nonce,
-    }
+    headers = signature_headers(bank.lab.auth_token, "POST", url, params)
     return httpx.post(url, data=params, headers=headers)
 
 

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from plivo.utils.signature_v3 import construct_post_url, get_signature_v3
 from sqlalchemy import insert
 
 from phonebank import callflow, db, volunteers, web
 from phonebank.clock import SimClock
 from phonebank.config import Config, VolunteerEntry
 from phonebank.models import Contact, Shift
+from phonebank.sandbox.webhooks import signature_headers
 
 TOKEN = "test-auth-token"
 NONCE = "12345678901234567890"
@@ -24,9 +24,7 @@ EVENING = datetime(2026, 12, 8, 23, 0, tzinfo=UTC)  # 18:00 in New York
 
 
 def sign(url: str, params: dict[str, str], token: str = TOKEN) -> dict[str, str]:
-    base = construct_post_url(url, dict(params)).decode()
-    signature = get_signature_v3(token.encode(), base, NONCE.encode()).decode()
-    return {"X-Plivo-Signature-V3": signature, "X-Plivo-Signature-V3-Nonce": NONCE}
+    return signature_headers(token, "POST", url, params)
 
 
 class Client:
