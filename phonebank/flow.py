@@ -8,8 +8,9 @@ late request finds the state already moved and returns the same document.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -44,6 +45,24 @@ def caller_number(form: Params) -> str:
     if raw.startswith("sip:") or not raw:
         return raw
     return raw if raw.startswith("+") else f"+{raw}"
+
+
+OVER = callflow.goodbye("That call is over. Goodbye.")
+AttemptStep = Callable[["Flow", Attempt, Contact, Campaign, Params], str]
+
+
+def _on_attempt(step: AttemptStep) -> Callable[[Flow, Params, Params], str]:
+    """A step about one attempt, named in the URL; an attempt that is unknown
+    (or whose campaign left the config) ends the call politely."""
+
+    @functools.wraps(step)
+    def run(flow: Flow, query: Params, form: Params) -> str:
+        found = flow._attempt(number(query, "attempt", 0))
+        if found is None:
+            return OVER
+        return step(flow, *found, form)
+
+    return run
 
 
 class Flow:
@@ -173,7 +192,7 @@ class Flow:
         """The volunteer picked a campaign from the menu."""
         shift = shifts.by_id(self.engine, number(query, "shift", 0))
         if shift is None:
-            return callflow.goodbye("That call is over. Goodbye.")
+            return OVER
         if not shift.campaign:
             choices = self.open_campaigns()
             index = number(form, "Digits", 0) - 1
@@ -252,17 +271,16 @@ class Flow:
             name = f"{contact.first_name} {contact.last_name}".strip()
             return f"Next call: {name or 'a contact'}."
 
-    def dial(self, query: Params, form: Params) -> str:
+    @_on_attempt
+    def dial(
+        self, attempt: Attempt, contact: Contact, campaign: Campaign, form: Params
+    ) -> str:
         """Dial the contact with the campaign's caller ID and ring timeout."""
-        found = self._attempt(number(query, "attempt", 0))
-        if found is None:
-            return callflow.goodbye("That call is over. Goodbye.")
-        attempt, contact, campaign = found
         assert attempt.id is not None
         if attempt.state not in ("claimed", "dialing"):
             # The attempt was settled (the shift ended, a newer check-in took
             # over): dialing now would ring a contact someone else may hold.
-            return callflow.goodbye("That call is over. Goodbye.")
+            return OVER
         dialer.start_dial(
             self.engine, attempt.id, self.clock.now(), campaign.ring_timeout
         )
@@ -275,26 +293,20 @@ class Flow:
             dialer.mark_bridged(self.engine, attempt_id, form.get("DialBLegUUID", ""))
         return callflow.empty()
 
-    def dialed(self, query: Params, form: Params) -> str:
+    @_on_attempt
+    def dialed(
+        self, attempt: Attempt, contact: Contact, campaign: Campaign, form: Params
+    ) -> str:
         """The dial ended: unanswered ones are recorded, answered ones ask a result."""
-        attempt_id = number(query, "attempt", 0)
-        found = self._attempt(attempt_id)
-        if found is None:
-            return callflow.goodbye("That call is over. Goodbye.")
-        campaign = found[2]
+        assert attempt.id is not None
         bleg = form.get("DialBLegUUID", "")
         outcome = callflow.dial_outcome(form.get("DialStatus", ""), bleg)
-        attempt = dialer.record_dial(
-            self.engine,
-            campaign,
-            attempt_id,
-            outcome,
-            form.get("DialHangupCause", ""),
-            bleg,
-            self.clock.now(),
+        cause = form.get("DialHangupCause", "")
+        now = self.clock.now()
+        recorded = dialer.record_dial(
+            self.engine, campaign, attempt.id, outcome, cause, bleg, now
         )
-        assert attempt is not None
-        return self._after_attempt(attempt, campaign)
+        return self._after_attempt(recorded or attempt, campaign)
 
     def _after_attempt(self, attempt: Attempt, campaign: Campaign) -> str:
         assert attempt.id is not None
@@ -308,34 +320,31 @@ class Flow:
             self.urls, attempt.shift_id, attempt.id, attempt.outcome
         )
 
-    def result(self, query: Params, form: Params) -> str:
+    @_on_attempt
+    def result(
+        self, attempt: Attempt, contact: Contact, campaign: Campaign, form: Params
+    ) -> str:
         """The volunteer keyed a result; an unknown key repeats the menu."""
-        attempt_id = number(query, "attempt", 0)
-        found = self._attempt(attempt_id)
-        if found is None:
-            return callflow.goodbye("That call is over. Goodbye.")
-        campaign = found[2]
+        assert attempt.id is not None
         key = form.get("Digits", "")[:1]
-        if found[0].state == "awaiting_result" and campaign.result_for(key) is None:
-            return callflow.ask_result(self.urls, attempt_id, campaign, again=True)
-        attempt = dialer.record_result(
-            self.engine, campaign, attempt_id, key, self.clock.now()
-        )
-        assert attempt is not None
-        return self._after_attempt(attempt, campaign)
+        if attempt.state == "awaiting_result" and campaign.result_for(key) is None:
+            return callflow.ask_result(self.urls, attempt.id, campaign, again=True)
+        return self._record_result(attempt, campaign, key)
 
-    def noresult(self, query: Params, form: Params) -> str:
+    @_on_attempt
+    def noresult(
+        self, attempt: Attempt, contact: Contact, campaign: Campaign, form: Params
+    ) -> str:
         """No key came after the retries: record 'no result' and move on."""
-        attempt_id = number(query, "attempt", 0)
-        found = self._attempt(attempt_id)
-        if found is None:
-            return callflow.goodbye("That call is over. Goodbye.")
-        campaign = found[2]
-        attempt = dialer.record_result(
-            self.engine, campaign, attempt_id, None, self.clock.now()
-        )
-        assert attempt is not None
-        return self._after_attempt(attempt, campaign)
+        return self._record_result(attempt, campaign, None)
+
+    def _record_result(
+        self, attempt: Attempt, campaign: Campaign, key: str | None
+    ) -> str:
+        assert attempt.id is not None
+        now = self.clock.now()
+        recorded = dialer.record_result(self.engine, campaign, attempt.id, key, now)
+        return self._after_attempt(recorded or attempt, campaign)
 
     def hangup(self, query: Params, form: Params) -> str:
         """The volunteer's call ended: close the shift, settle what was open."""
