@@ -146,7 +146,6 @@ def claim_next(
             contact_id=contact_id,
             shift_id=shift.id,
             volunteer_id=shift.volunteer_id,
-            call_uuid=shift.call_uuid,
             claimed_at=now,
         )
         db.add(attempt)

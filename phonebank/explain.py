@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
@@ -12,9 +11,10 @@ from sqlmodel import col
 from phonebank import scripts
 from phonebank.config import Campaign, Config
 from phonebank.db import session, utc
-from phonebank.errors import NotFound
+from phonebank.errors import NotFound, PhoneRejected
 from phonebank.hours import ContactState, Verdict, explain
 from phonebank.models import Contact, DoNotCall
+from phonebank.phones import normalize
 
 
 def find_contact(engine: Engine, campaign: Campaign, id_or_phone: str) -> Contact:
@@ -52,10 +52,9 @@ def find_contact(engine: Engine, campaign: Campaign, id_or_phone: str) -> Contac
 
 def _e164(text: str, country: str) -> str | None:
     try:
-        number = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException:
+        return normalize(text, country).e164
+    except PhoneRejected:
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def why(engine: Engine, campaign: Campaign, phone: str, at: datetime) -> Verdict:

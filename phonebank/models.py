@@ -80,7 +80,6 @@ class Shift(SQLModel, table=True):
     campaign: str = ""
     started_at: datetime | None = _utc_column()
     ended_at: datetime | None = _utc_column()
-    heartbeat_at: datetime | None = _utc_column()
 
 
 class Attempt(SQLModel, table=True):
@@ -91,7 +90,6 @@ class Attempt(SQLModel, table=True):
     contact_id: int = Field(index=True)
     shift_id: int = Field(index=True)
     volunteer_id: int = Field(index=True)
-    call_uuid: str = ""
     bleg_uuid: str = ""
     claimed_at: datetime | None = _utc_column()
     dialed_at: datetime | None = _utc_column()
