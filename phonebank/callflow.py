@@ -157,9 +157,13 @@ def choose_campaign(
     )
 
 
-def welcome(urls: Urls, shift_id: int, name: str, campaign: Campaign) -> str:
+def welcome(
+    urls: Urls, shift_id: int, name: str, campaign: Campaign, closes: str | None
+) -> str:
+    """Greet the volunteer, say when the window closes, and start calling."""
+    until = f" The calling window closes {closes}." if closes else ""
     return _doc(
-        _speak(f"Welcome, {name}. You are calling for {campaign.name}."),
+        _speak(f"Welcome, {name}. You are calling for {campaign.name}.{until}"),
         plivoxml.RedirectElement(
             urls.step("next", shift=shift_id, after=0), method="POST"
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -133,17 +133,6 @@ def roster_problems(config: Config) -> list[str]:
     if problems:
         return [f"roster: {path}, {problem}" for problem in problems]
     return [] if entries else [f"roster: {path} lists no volunteers"]
-
-
-def contact_count(engine: Engine, slug: str) -> int:
-    with session(engine) as db:
-        return int(
-            db.execute(
-                select(func.count())
-                .select_from(Contact)
-                .where(col(Contact.campaign) == slug)
-            ).scalar_one()
-        )
 
 
 def database_exists(config: Config) -> bool:

@@ -181,9 +181,10 @@ class Flow:
         assert shift.id is not None
         name = self._volunteer_name(shift.volunteer_id)
         if shift.campaign in self.campaigns:
-            return callflow.welcome(
-                self.urls, shift.id, name, self.campaigns[shift.campaign]
-            )
+            campaign = self.campaigns[shift.campaign]
+            closes = hours.window_closes_at(campaign, self.clock.now())
+            spoken = hours.describe_moment(closes, campaign) if closes else None
+            return callflow.welcome(self.urls, shift.id, name, campaign, spoken)
         return callflow.choose_campaign(
             self.urls, shift.id, name, self.open_campaigns()
         )
@@ -206,7 +207,7 @@ class Flow:
                 shift = stored
         return self._after_checkin(shift)
 
-    def call_me(self, query: Params, form: Params) -> str:
+    def callme(self, query: Params, form: Params) -> str:
         """A call the server placed to a volunteer: press 1 to begin."""
         volunteer_id = number(query, "volunteer", 0)
         with reading(self.engine) as db:

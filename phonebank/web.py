@@ -94,9 +94,7 @@ def create_app(
         if not signature_ok(url, form, dict(request.headers), auth_token):
             log.warning("rejected an unsigned or wrongly signed request to %s", step)
             return PlainTextResponse("invalid signature", status_code=403)
-        handler: Callable[[Params, Params], str] = getattr(
-            flow, step.replace("callme", "call_me")
-        )
+        handler: Callable[[Params, Params], str] = getattr(flow, step)
         query = dict(request.query_params)
         started = time.perf_counter()
         try:

@@ -145,6 +145,7 @@ def test_right_pin_starts_a_shift_once(client: Client) -> None:
     again = client.post("/plivo/checkin?attempt=1", params)
     assert first.text == again.text
     assert "Welcome, Ana Example" in first.text
+    assert "The calling window closes Tuesday at 9 PM." in first.text
     assert verbs(first.text) == ["Speak", "Redirect"]
     with db.session(client.engine) as session:
         assert session.query(Shift).count() == 1
