@@ -15,7 +15,7 @@ from typing import Any
 import phonenumbers
 
 from phonebank.errors import ImportFileError, PhoneRejected
-from phonebank.models import Contact, zone_key
+from phonebank.models import Contact
 from phonebank.phones import Phone, contact_zones, normalize, state_code
 from phonebank.tables import Row, field_name, header_key
 
@@ -234,7 +234,6 @@ def read_contact(
         "state": state_code(state),
         "extra": extra,
         "time_zones": zones,
-        "tz_key": zone_key(zones),
         "tz_source": source,
         "source_line": row.line,
         "status": "open",

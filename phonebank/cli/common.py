@@ -50,13 +50,16 @@ state = State()
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     config: ConfigOption = None,
     verbose: Annotated[
         bool, typer.Option("-v", "--verbose", help="Log debug lines.")
     ] = False,
 ) -> None:
     state.config_path = config
-    quiet = logging.INFO if _long_running() else logging.WARNING
+    # `serve` and `sandbox` log their work; one-shot commands only problems.
+    long_running = ctx.invoked_subcommand in ("serve", "sandbox")
+    quiet = logging.INFO if long_running else logging.WARNING
     logging.basicConfig(
         level=logging.DEBUG if verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -64,11 +67,6 @@ def main(
     )
     # APScheduler narrates every job it adds; our own window lines say enough.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
-def _long_running() -> bool:
-    """`serve` and `sandbox` log their work; one-shot commands only problems."""
-    return any(arg in ("serve", "sandbox") for arg in sys.argv[1:])
 
 
 def _fail(exc: PhonebankError) -> typer.Exit:
