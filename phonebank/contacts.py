@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from phonebank.columns import (
 from phonebank.config import Campaign, Config
 from phonebank.errors import PhoneRejected
 from phonebank.models import Contact, DoNotCall
-from phonebank.spool import Spool
+from phonebank.spool import RowReport
 from phonebank.tables import RejectsFile, Row, open_table
 
 logger = logging.getLogger(__name__)
@@ -39,31 +39,20 @@ DO_NOT_CALL = DoNotCall.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
-class ImportReport:
+class ImportReport(RowReport):
     """What an import did with every row; rows == imported + duplicates +
     suppressed + len(rejected)."""
 
-    rows: int = 0
     imported: int = 0
     duplicates: int = 0
     suppressed: int = 0
-    rejected: Spool = field(default_factory=Spool)
-    warnings: Spool = field(default_factory=Spool)
 
-    def reject(self, line: int, reason: str) -> None:
-        self.rejected.append({"line": line, "reason": reason})
-
-    def warn(self, line: int, message: str) -> None:
-        self.warnings.append({"line": line, "message": message})
-
-    def to_json(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
         return {
             "rows": self.rows,
             "imported": self.imported,
             "duplicates": self.duplicates,
             "suppressed": self.suppressed,
-            "rejected": list(self.rejected),
-            "warnings": list(self.warnings),
         }
 
 

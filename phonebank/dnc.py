@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
@@ -21,7 +21,7 @@ from phonebank.dialer import add_do_not_call
 from phonebank.errors import ImportFileError, NotFound, PhonebankError, PhoneRejected
 from phonebank.models import Contact, DoNotCall
 from phonebank.phones import normalize
-from phonebank.spool import Spool
+from phonebank.spool import RowReport
 from phonebank.tables import Row, Table, header_key, open_table
 from phonebank.values import parse_phone
 
@@ -81,25 +81,20 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class DncReport:
+class DncReport(RowReport):
     """What a do-not-call import did. Every valid number of a row is listed,
     so `added + already_listed` counts numbers, not rows."""
 
-    rows: int = 0
     added: int = 0
     already_listed: int = 0
     contacts_marked: int = 0
-    rejected: Spool = field(default_factory=Spool)
-    warnings: Spool = field(default_factory=Spool)
 
-    def to_json(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
         return {
             "rows": self.rows,
             "added": self.added,
             "already_listed": self.already_listed,
             "contacts_marked": self.contacts_marked,
-            "rejected": list(self.rejected),
-            "warnings": list(self.warnings),
         }
 
 
@@ -169,7 +164,7 @@ def _dnc_numbers(
         report.rows += 1
         numbers, problem = _row_numbers(row, phones, country, report)
         if not numbers:
-            report.rejected.append({"line": row.line, "reason": problem})
+            report.reject(row.line, problem)
         reason = row.values.get(reasons[0], "") if reasons else ""
         for number in numbers:
             if number in listed:
@@ -194,7 +189,7 @@ def _row_numbers(
             continue
         numbers.append(phone.e164)
         if phone.warning:
-            report.warnings.append({"line": row.line, "message": phone.warning})
+            report.warn(row.line, phone.warning)
     return numbers, problem
 
 

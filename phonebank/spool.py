@@ -1,11 +1,12 @@
-"""A list of small records kept on disk, so a report on a bad million-row file
-does not hold a million entries in memory while the import runs."""
+"""Reports on files of rows: the counts, and the rejected and warned lines,
+kept on disk past a thousand so a bad million-row file does not fill memory."""
 
 from __future__ import annotations
 
 import json
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 IN_MEMORY = 1000
@@ -50,3 +51,30 @@ class Spool:
         return isinstance(other, list | Spool) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass
+class RowReport:
+    """What an import did with its rows: counts, plus every rejected line with
+    its reason and every warning with its line."""
+
+    rows: int = 0
+    rejected: Spool = field(default_factory=Spool)
+    warnings: Spool = field(default_factory=Spool)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected.append({"line": line, "reason": reason})
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append({"line": line, "message": message})
+
+    def counts(self) -> dict[str, int]:
+        """The report's own counts, in the order they are printed."""
+        return {"rows": self.rows}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.counts(),
+            "rejected": list(self.rejected),
+            "warnings": list(self.warnings),
+        }
