@@ -71,17 +71,18 @@ class _ZoneCache:
     """Distinct zone keys per campaign; they change only on import."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, tuple[float, list[str]]] = {}
+        self._keys: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
     def keys(self, db: Session, slug: str) -> list[str]:
-        cached = self._keys.get(slug)
+        where = (str(db.get_bind().url), slug)
+        cached = self._keys.get(where)
         if cached and _time.monotonic() - cached[0] < ZONE_CACHE_SECONDS:
             return cached[1]
         rows = db.execute(
             select(col(Contact.tz_key)).where(col(Contact.campaign) == slug).distinct()
         ).all()
         keys = [row[0] for row in rows if row[0]]
-        self._keys[slug] = (_time.monotonic(), keys)
+        self._keys[where] = (_time.monotonic(), keys)
         return keys
 
     def clear(self) -> None:
@@ -92,6 +93,8 @@ zone_cache = _ZoneCache()
 
 
 def _callable_filter(campaign: Campaign, zones: list[str], now: datetime) -> list:
+    # Listing a number marks its contacts "dnc" already; the list is checked
+    # here too because an import can insert the number just after that.
     on_dnc = exists().where(col(DoNotCall.phone) == col(Contact.phone))
     return [
         col(Contact.campaign) == campaign.slug,
