@@ -74,7 +74,7 @@ class _ZoneCache:
         self._keys: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
     def keys(self, db: Session, slug: str) -> list[str]:
-        where = (str(db.get_bind().url), slug)
+        where = (str(db.get_bind().engine.url), slug)
         cached = self._keys.get(where)
         if cached and _time.monotonic() - cached[0] < ZONE_CACHE_SECONDS:
             return cached[1]
