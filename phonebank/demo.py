@@ -26,12 +26,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from phonebank import config as config_module
-from phonebank import contacts, db, reports, scripts, server, volunteers, web
+from phonebank import contacts, db, reports, scripts, server, volunteers
 from phonebank.clock import SimClock
 from phonebank.config import Config, VolunteerEntry
 from phonebank.models import Contact
-from phonebank.sandbox import Application, Sandbox, VolunteerParty
-from phonebank.serving import ServerThread
+from phonebank.sandbox import Sandbox, VolunteerParty
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -111,16 +110,8 @@ def _run(
     team = _team(count, seed)
     for entry, _ in team:
         volunteers.add(engine, cfg, entry, replace=True)
-    lab = Sandbox(
-        server.SANDBOX_AUTH_ID, server.SANDBOX_AUTH_TOKEN, clock=clock, seed=seed
-    )
-    web_server = ServerThread()
-    cfg = server.with_public_url(cfg, web_server.url)
-    web_server.set_app(web.create_app(cfg, engine, clock, server.SANDBOX_AUTH_TOKEN))
-    lab.applications[cfg.settings.checkin_number] = Application(
-        answer_url=f"{web_server.url}/plivo/answer",
-        hangup_url=f"{web_server.url}/plivo/hangup",
-    )
+    cfg, web_server = server.web_in_thread(cfg, engine, clock)
+    lab = server.sandbox_for(cfg, clock, seed=seed)
     web_server.start()
     lab.start()
     started = clock.now()

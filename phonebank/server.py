@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 from plivo import exceptions as plivo_errors
@@ -19,7 +20,11 @@ from phonebank.clock import Clock, SystemClock
 from phonebank.config import Campaign, Config
 from phonebank.errors import MissingCredentials, PhonebankError
 from phonebank.models import Shift, Volunteer
+from phonebank.serving import ServerThread
 from phonebank.telephony import Telephony
+
+if TYPE_CHECKING:
+    from phonebank.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 SANDBOX_AUTH_ID = "MASANDBOX00000000000"
@@ -80,14 +85,33 @@ def call_volunteers(
     return placed
 
 
-def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
+def sandbox_for(
+    config: Config, clock: Clock, seed: int = 0, cps: float = 2.0
+) -> Sandbox:
+    """A sandbox whose check-in number rings this config's webhooks (not started)."""
     from phonebank.sandbox import Application, Sandbox
 
-    lab = Sandbox(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN, clock=clock)
+    lab = Sandbox(SANDBOX_AUTH_ID, SANDBOX_AUTH_TOKEN, clock=clock, seed=seed, cps=cps)
     lab.applications[config.settings.checkin_number] = Application(
         answer_url=f"{config.settings.public_url}/plivo/answer",
         hangup_url=f"{config.settings.public_url}/plivo/hangup",
     )
+    return lab
+
+
+def web_in_thread(
+    config: Config, engine: Engine, clock: Clock
+) -> tuple[Config, ServerThread]:
+    """The webhook app on a loopback thread (not started), for the sandbox to
+    call; the config returned has that thread's URL as its public URL."""
+    thread = ServerThread()
+    config = with_public_url(config, thread.url)
+    thread.set_app(web.create_app(config, engine, clock, SANDBOX_AUTH_TOKEN))
+    return config, thread
+
+
+def _embedded_sandbox(config: Config, clock: Clock, port: int) -> str:
+    lab = sandbox_for(config, clock)
     base = lab.start(host="127.0.0.1", port=port)
     log.info(
         "sandbox Plivo at %s: place a volunteer call with "

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from phonebank import db, server, volunteers, web
+from phonebank import db, server, volunteers
 from phonebank.clock import SimClock
 from phonebank.config import Config, VolunteerEntry
 from phonebank.models import Attempt, Contact, DoNotCall, Shift
 from phonebank.phones import contact_zones
-from phonebank.sandbox import Application, ContactProfile, Sandbox, VolunteerParty
+from phonebank.sandbox import ContactProfile, Sandbox, VolunteerParty
 from phonebank.serving import ServerThread
 
 CHECKIN = "+12025550100"
@@ -44,21 +44,8 @@ class Bank:
     ) -> Bank:
         engine = db.make_engine(config.database_url)
         clock = SimClock(at, speed)
-        lab = Sandbox(
-            server.SANDBOX_AUTH_ID,
-            server.SANDBOX_AUTH_TOKEN,
-            clock=clock,
-            seed=seed,
-            cps=cps,
-        )
-        web_server = ServerThread()
-        config = server.with_public_url(config, web_server.url)
-        app = web.create_app(config, engine, clock, server.SANDBOX_AUTH_TOKEN)
-        web_server.set_app(app)
-        lab.applications[config.settings.checkin_number] = Application(
-            answer_url=f"{web_server.url}/plivo/answer",
-            hangup_url=f"{web_server.url}/plivo/hangup",
-        )
+        config, web_server = server.web_in_thread(config, engine, clock)
+        lab = server.sandbox_for(config, clock, seed=seed, cps=cps)
         web_server.start()
         lab.start()
         return cls(config, engine, clock, lab, web_server)
