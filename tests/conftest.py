@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from phonebank import config as config_module
 from phonebank import db
+from phonebank.sandbox.testing import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,6 +69,15 @@ def write_config(folder: Path, data: dict[str, Any]) -> Path:
     path = folder / "campaigns.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A signature-checking webhook receiver on loopback, for sandbox tests."""
+    rx = Receiver("sandbox-token")
+    rx.start()
+    yield rx
+    rx.stop()
 
 
 @pytest.fixture

@@ -68,14 +68,6 @@ def make_sandbox(rx: Receiver, seed: int = 5) -> Sandbox:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rx = Receiver(TOKEN)
-    rx.start()
-    yield rx
-    rx.stop()
-
-
-@pytest.fixture
 def sandbox(receiver: Receiver) -> Iterator[Sandbox]:
     sb = make_sandbox(receiver)
     yield sb

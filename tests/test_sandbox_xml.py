@@ -18,14 +18,6 @@ PIN_PROMPT = "<Speak>Please enter your PIN, then press the pound key.</Speak>"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    rx = Receiver(TOKEN)
-    rx.start()
-    yield rx
-    rx.stop()
-
-
-@pytest.fixture
 def sandbox(receiver: Receiver) -> Iterator[Sandbox]:
     clock = SimClock(datetime(2026, 3, 3, 23, 0, tzinfo=UTC), speed=1000)
     sb = Sandbox(auth_token=TOKEN, clock=clock, seed=3)
